@@ -1,0 +1,172 @@
+"""What a trainee submits: the Response interchange format every app writes and every tool reads.
+
+A draft is a Response that is not yet submitted (``submitted_at`` is None) and may be partial;
+:func:`missing_for_submission` says what a trainee still has to do before submitting.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import ContentError, Problem
+from .framework import Framework, Rating
+from .yamlio import parse_model, read_document
+
+__all__ = [
+    "Response", "Trainee", "PlanAction", "FollowUpResponse", "AGENCIES", "STAGES", "MAX_TEXT",
+    "load_response", "parse_response", "iter_responses", "new_response", "missing_for_submission",
+    "now",
+]
+
+AGENCIES = ("police", "probation", "other")
+STAGES = ("gather", "rate", "prioritise", "level", "plan", "review")
+QUICK_STAGES = ("gather", "rate", "prioritise")
+# Long enough for a considered note, short enough that one paste cannot bloat the store.
+MAX_TEXT = 4000
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Trainee(_Model):
+    id: str = Field(min_length=1, max_length=80)
+    agency: Literal["police", "probation", "other"]
+    role: str = Field(default="", max_length=120)
+    area: str = Field(default="", max_length=120)
+
+
+class PlanAction(_Model):
+    intervention: str
+    label: str = Field(default="", max_length=200)  # for intervention "other"
+    factors: list[str] = []
+    objective: str = Field(default="", max_length=MAX_TEXT)
+    enforcement: str = Field(default="", max_length=MAX_TEXT)
+    rationale: str = Field(default="", max_length=MAX_TEXT)
+    owner: Literal["police", "probation", "joint", "other", ""] = ""
+    review_weeks: int | None = Field(default=None, ge=1, le=104)
+
+
+class FollowUpResponse(_Model):
+    significant_change: bool | None = None
+    ratings: dict[str, Rating] = {}
+    risk_management_level: str | None = None
+
+
+class Response(_Model):
+    schema_version: Literal[1] = 1
+    response_id: uuid.UUID
+    trainee: Trainee
+    session_code: str | None = Field(default=None, max_length=16)
+    vignette_id: str
+    vignette_version: int
+    key_version: int | None = None
+    framework: str
+    mode: Literal["full", "quick"] = "full"
+    ratings: dict[str, Rating] = {}
+    evidence: dict[str, list[str]] = {}
+    notes: dict[str, str] = {}
+    priorities: list[str] = []
+    priority_level: str | None = None
+    risk_management_level: str | None = None
+    override_rationale: str | None = Field(default=None, max_length=MAX_TEXT)
+    plan: list[PlanAction] = []
+    follow_up: FollowUpResponse | None = None
+    started_at: datetime
+    submitted_at: datetime | None = None
+    stage_seconds: dict[str, float] = {}
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+
+def new_response(trainee: Trainee, vignette_id: str, vignette_version: int, framework: str, *,
+                 mode: Literal["full", "quick"] = "full", session_code: str | None = None) -> Response:
+    return Response(response_id=uuid.uuid4(), trainee=trainee, vignette_id=vignette_id,
+                    vignette_version=vignette_version, framework=framework, mode=mode,
+                    session_code=session_code, started_at=now())
+
+
+def parse_response(data: Any, source: str = "<response>") -> Response:
+    """Validate one response record; problems name the source and the response id where known."""
+    rid = data.get("response_id") if isinstance(data, dict) else None
+    label = f"{source} (response {rid})" if rid else source
+    response = parse_model(Response, data, label)
+    long_notes = [f for f, text in response.notes.items() if len(text) > MAX_TEXT]
+    if long_notes:
+        raise ContentError([Problem(label, f"notes.{f}", f"note longer than {MAX_TEXT} characters")
+                            for f in long_notes])
+    return response
+
+
+def load_response(path: str | Path) -> Response:
+    data, _ = read_document(path)
+    return parse_response(data, str(path))
+
+
+def iter_responses(path: str | Path) -> Iterator[Response | ContentError]:
+    """Yield each response in a JSONL file or folder of JSON files, or the error for a bad one.
+
+    Bad records are yielded as errors rather than raised so a batch can count and list them and
+    score the rest.
+    """
+    path = Path(path)
+    if path.is_dir():
+        for child in sorted(path.glob("*.json")):
+            try:
+                yield load_response(child)
+            except ContentError as exc:
+                yield exc
+        return
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            source = f"{path}:{lineno}"
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield ContentError.single(source, "", f"malformed JSON: {exc.msg}")
+                continue
+            try:
+                yield parse_response(data, source)
+            except ContentError as exc:
+                yield exc
+
+
+def missing_for_submission(response: Response, framework: Framework, *,
+                           has_follow_up: bool = False) -> dict[str, list[str]]:
+    """What each stage still needs before the response can be submitted (empty dict: ready)."""
+    missing: dict[str, list[str]] = {}
+    unrated = [framework.factor(f).name for f in framework.factor_ids if f not in response.ratings]
+    if unrated:
+        missing["rate"] = [f"rate {name}" for name in unrated]
+    if response.priority_level is None:
+        missing.setdefault("prioritise", []).append("choose the overall priority for work")
+    if response.mode == "quick":
+        return missing
+    if response.risk_management_level is None:
+        missing.setdefault("level", []).append("confirm the level of risk management")
+    if not response.plan:
+        missing.setdefault("plan", []).append("add at least one action to the plan")
+    if has_follow_up:
+        fu = response.follow_up
+        if fu is None or fu.significant_change is None:
+            missing.setdefault("review", []).append("say whether the change is significant")
+        if fu is None or fu.risk_management_level is None:
+            missing.setdefault("review", []).append("re-assess the level of risk management")
+    return missing

@@ -1,0 +1,85 @@
+"""Voila command lines for the trainee and staff servers, with the safe settings in one place.
+
+The trainee server sees only ``notebooks/trainee``; the staff server sees ``notebooks/staff``,
+listens on another port and needs a token. Answer keys live outside both roots and are read by
+the kernel through the package, never served.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["ServerSpec", "trainee_server", "staff_server", "KEY_DENYLIST", "NOTEBOOK_ROOT"]
+
+NOTEBOOK_ROOT = Path(__file__).resolve().parent.parent / "notebooks"
+# Added to Voila's default denylist (notebooks and .py): anything that looks like key material,
+# in any case, wherever it sits, in case a trainer drops one into a served folder by mistake.
+KEY_DENYLIST = [
+    r".*\.(ipynb|py)",
+    r"(?i).*(answer|key|expert|panel).*",
+    r"(?i).*\.(ya?ml|json|csv|sqlite.*|db)",
+]
+
+
+@dataclass
+class ServerSpec:
+    name: str
+    root: Path
+    ip: str
+    port: int
+    token: str = ""
+    pool: int = 0
+    cull_idle_seconds: int = 1800
+    header_envs: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.ip in ("0.0.0.0", "") else self.ip
+        base = f"http://{host}:{self.port}/"
+        if self.name == "trainee":
+            base += "voila/render/exercise.ipynb"
+        else:
+            base += "voila/tree"
+        return base + (f"?token={self.token}" if self.token else "")
+
+    def argv(self) -> list[str]:
+        args = [
+            sys.executable, "-m", "voila", str(self.root),
+            "--no-browser",
+            f"--port={self.port}",
+            f"--Voila.ip={self.ip}",
+            "--Voila.port_retries=0",
+            "--VoilaConfiguration.strip_sources=True",
+            "--VoilaConfiguration.show_tracebacks=False",
+            "--MappingKernelManager.allow_tracebacks=False",
+            "--VoilaConfiguration.allow_template_override=NO",
+            "--VoilaConfiguration.allow_theme_override=NO",
+            f"--VoilaConfiguration.file_denylist={KEY_DENYLIST!r}",
+            f"--MappingKernelManager.cull_idle_timeout={self.cull_idle_seconds}",
+            "--MappingKernelManager.cull_interval=60",
+            "--MappingKernelManager.cull_connected=False",
+        ]
+        if self.header_envs:
+            args.append(f"--VoilaConfiguration.http_header_envs={self.header_envs!r}")
+        if self.pool > 0:
+            args += ["--VoilaConfiguration.preheat_kernel=True",
+                     f"--VoilaConfiguration.default_pool_size={self.pool}"]
+        args.append(f"--Voila.token={self.token}" if self.token else "--Voila.token=")
+        return args
+
+
+def trainee_server(*, ip: str = "127.0.0.1", port: int = 8866, pool: int = 0,
+                   trust_proxy_user: bool = False, root: Path | None = None) -> ServerSpec:
+    # X-Forwarded-User is honoured only behind an authenticating proxy that sets it; a trainee
+    # could otherwise send it themselves and write under someone else's name.
+    return ServerSpec("trainee", root or NOTEBOOK_ROOT / "trainee", ip, port, pool=pool,
+                      header_envs=["X-Forwarded-User"] if trust_proxy_user else [])
+
+
+def staff_server(*, ip: str = "127.0.0.1", port: int = 8867, token: str | None = None,
+                 root: Path | None = None) -> ServerSpec:
+    return ServerSpec("staff", root or NOTEBOOK_ROOT / "staff", ip, port,
+                      token=token or secrets.token_urlsafe(18))

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Python packages in .venv; Debian's chromium and
+# postgresql when missing) and run the whole test suite.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_venv test
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing Debian's chromium for the browser tests..." >&2
+  apt_install chromium fonts-dejavu-core
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "installing Debian's postgresql for the store tests..." >&2
+  apt_install postgresql
+fi
+"$VENV/bin/arms-training" validate
+exec "$VENV/bin/python" -m pytest "$@"

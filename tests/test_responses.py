@@ -1,0 +1,69 @@
+"""Does the response format round-trip and say what is still missing before submission?"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from arms_training.content import load_library
+from arms_training.errors import ContentError
+from arms_training.framework import framework_by_id
+from arms_training.responses import (
+    MAX_TEXT,
+    Trainee,
+    iter_responses,
+    missing_for_submission,
+    new_response,
+    parse_response,
+)
+
+
+@pytest.fixture
+def response():
+    return new_response(Trainee(id="pc-42", agency="police", role="offender manager"),
+                        "v01-new-partner", 1, "arms-2018")
+
+
+def test_json_round_trip(response):
+    response.ratings = {"opportunity": 2, "intimate_relationships": "insufficient"}
+    again = parse_response(json.loads(response.to_json()))
+    assert again == response
+
+
+def test_missing_items_name_the_stage(response):
+    fw = framework_by_id("arms-2018")
+    missing = missing_for_submission(response, fw, has_follow_up=True)
+    assert set(missing) == {"rate", "prioritise", "level", "plan", "review"}
+    assert "rate Opportunity" in missing["rate"]
+    response.mode = "quick"
+    assert set(missing_for_submission(response, fw)) == {"rate", "prioritise"}
+
+
+def test_long_note_is_refused_with_the_field(response):
+    data = response.to_json_dict()
+    data["notes"] = {"opportunity": "x" * (MAX_TEXT + 1)}
+    with pytest.raises(ContentError, match=r"notes.opportunity: note longer than"):
+        parse_response(data, "upload.json")
+
+
+def test_bad_agency_names_response_and_field(response):
+    data = response.to_json_dict()
+    data["trainee"]["agency"] = "nca"
+    with pytest.raises(ContentError) as err:
+        parse_response(data, "upload.json")
+    text = str(err.value)
+    assert str(response.response_id) in text and "trainee.agency" in text
+
+
+def test_jsonl_batch_yields_errors_without_stopping(tmp_path, response):
+    path = tmp_path / "batch.jsonl"
+    good = response.to_json()
+    path.write_text(good.replace("\n", "") + "\n{not json\n" + good.replace("\n", "") + "\n")
+    items = list(iter_responses(path))
+    assert [type(i).__name__ for i in items] == ["Response", "ContentError", "Response"]
+    assert "batch.jsonl:2" in str(items[1])
+
+
+def test_shipped_vignettes_are_offered():
+    assert len(load_library().vignettes) >= 8
