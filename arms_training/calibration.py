@@ -1,0 +1,301 @@
+"""Many responses -> the tables a quality lead reads: who needs a booster, on which factors the
+cohort drifts, how reliable the cohort is, where police and probation differ, which plan rules
+fail most.
+
+Scores come from the one scoring module: :mod:`arms_training.scoring_batch` applies the rules of
+:mod:`arms_training.scoring` vectorised (and is tested to give score()'s numbers exactly). Bad
+records never stop a batch: they are counted and listed in :attr:`CalibrationTables.bad`.
+
+Pipeline: :func:`load_responses` (or any iterable of Response) -> :func:`responses_frame` ->
+:func:`tables` -> :func:`write_tables`; :func:`load_frames` does the first two in one step, in
+several processes for a large JSONL file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .calibration_frames import (
+    ResponseFrames,
+    iter_source,
+    load_frames,
+    load_responses,
+    responses_frame,
+    subset_frames,
+)
+from .calibration_tables import (
+    agencies_table,
+    assessors_table,
+    drift_table,
+    factors_table,
+    plans_table,
+    reliability_table,
+    scored_frame,
+)
+from .content import AnswerKey, Library, Vignette
+from .errors import ContentError, Problem
+from .framework import Framework, framework_by_id
+from .responses import Response
+from .safe_export import safe_cell, safe_frame
+from .scoring_batch import BatchScores, score_frames
+
+__all__ = [
+    "CalibrationSettings", "Filters", "CalibrationTables", "ResponseFrames", "TABLE_NAMES",
+    "responses_frame", "load_responses", "load_frames", "iter_source", "tables", "write_tables", "safe_cell",
+    "safe_frame", "BatchScores", "score_frames",
+]
+
+TABLE_NAMES = ("assessors", "factors", "reliability", "agencies", "drift", "plans")
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """Thresholds and options for :func:`tables`. Defaults are project defaults.
+
+    Attributes
+    ----------
+    min_responses : int, default 5
+        Fewer scored responses than this and an assessor is listed but not assessed (``note``).
+    exact_agreement_min : float, default 0.60
+        Flag below this share of ratings equal to the key. Landis & Koch read kappa 0.41-0.60 as
+        only moderate; with three scale points, 60 % exact is where chance still matters.
+    within_one_min : float, default 0.85
+        Flag below this share of ratings within one step of the key.
+    risk_bias_max : float, default 0.30
+        Flag above this mean signed difference on risk factors (over-rating risk): almost a
+        third of a scale step on every risk factor, every time.
+    protective_bias_min : float, default -0.30
+        Flag below this mean signed difference on protective factors (under-crediting
+        strengths, the weakness inspections found in police practice).
+    plan_score_min : float, default 0.50
+        Flag a mean plan score (0-1) below this.
+    reliability_level : {"nominal", "ordinal", "interval", "ratio"}, default "ordinal"
+        Level of measurement for Krippendorff's alpha; the ARMS scale is ordered.
+    n_boot : int, default 500
+        Bootstrap replicates for confidence intervals (units resampled).
+    confidence : float, default 0.95
+    seed : int, default 0
+        Bootstrap seed: the same data give the same intervals.
+    """
+
+    min_responses: int = 5
+    exact_agreement_min: float = 0.60
+    within_one_min: float = 0.85
+    risk_bias_max: float = 0.30
+    protective_bias_min: float = -0.30
+    plan_score_min: float = 0.50
+    reliability_level: Literal["nominal", "ordinal", "interval", "ratio"] = "ordinal"
+    n_boot: int = 500
+    confidence: float = 0.95
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.protective_bias_min > 0:
+            raise ValueError(f"protective_bias_min={self.protective_bias_min!r} is not valid; "
+                             "allowed: a number <= 0 (it bounds under-crediting)")
+        if self.risk_bias_max < 0:
+            raise ValueError(f"risk_bias_max={self.risk_bias_max!r} is not valid; allowed: a "
+                             "number >= 0")
+        if self.min_responses < 1:
+            raise ValueError(f"min_responses={self.min_responses!r} is not valid; allowed: >= 1")
+
+
+def _as_set(value: str | Collection[str] | None) -> set[str] | None:
+    if value is None:
+        return None
+    return {value} if isinstance(value, str) else set(value)
+
+
+def _as_time(value: datetime | date | str | None, *, end: bool) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(UTC)
+    # A bare date as ``until`` means up to the end of that day.
+    if end and isinstance(value, date | str) and not isinstance(value, datetime) and \
+            ts == ts.normalize():
+        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return ts
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which responses a calibration covers; ``None`` means no restriction.
+
+    ``since``/``until`` bound the submission time (inclusive; a date ``until`` covers that whole
+    day; naive times are UTC). ``agency``, ``area``, ``vignette`` (vignette id), ``session``
+    (session code) and ``cohort`` (trainee ids) each take one value or a collection.
+    """
+
+    since: datetime | date | str | None = None
+    until: datetime | date | str | None = None
+    agency: str | Collection[str] | None = None
+    area: str | Collection[str] | None = None
+    vignette: str | Collection[str] | None = None
+    session: str | Collection[str] | None = None
+    cohort: Collection[str] | None = None
+
+    def mask(self, responses: pd.DataFrame) -> np.ndarray:
+        keep = np.ones(len(responses), dtype=bool)
+        since, until = _as_time(self.since, end=False), _as_time(self.until, end=True)
+        if since is not None:
+            keep &= (responses["when"] >= since).to_numpy()
+        if until is not None:
+            keep &= (responses["when"] <= until).to_numpy()
+        for column, value in (("agency", self.agency), ("area", self.area),
+                              ("vignette_id", self.vignette), ("session_code", self.session),
+                              ("trainee_id", self.cohort)):
+            allowed = _as_set(value)
+            if allowed is not None:
+                keep &= responses[column].isin(allowed).to_numpy()
+        return keep
+
+
+@dataclass
+class CalibrationTables:
+    """The result of :func:`tables`: six DataFrames plus what was scored and what was not.
+
+    ``scores`` has one row per scored response (metadata and every score column of
+    :data:`arms_training.scoring_batch.SCORE_COLUMNS`). ``bad`` lists the problems of every
+    record left out; ``n_bad`` counts the records.
+    """
+
+    assessors: pd.DataFrame
+    factors: pd.DataFrame
+    reliability: pd.DataFrame
+    agencies: pd.DataFrame
+    drift: pd.DataFrame
+    plans: pd.DataFrame
+    scores: pd.DataFrame
+    n_records: int
+    n_filtered_out: int
+    n_scored: int
+    n_bad: int
+    bad: list[Problem] = field(default_factory=list)
+    settings: CalibrationSettings = field(default_factory=CalibrationSettings)
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        return self.assessors[self.assessors["flagged"]]
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in TABLE_NAMES:
+            raise ValueError(f"table {name!r} is not valid; allowed: {', '.join(TABLE_NAMES)}")
+        return getattr(self, name)
+
+    def summary(self, *, max_listed: int = 20) -> str:
+        """A short plain-text summary: counts, bad records, flagged assessors with reasons."""
+        lines = [f"{self.n_records} responses read: {self.n_scored} scored, {self.n_bad} bad, "
+                 f"{self.n_filtered_out} outside the filters; "
+                 f"{len(self.assessors)} assessors, {len(self.flagged)} flagged."]
+        for p in self.bad[:max_listed]:
+            lines.append(f"  bad: {p}")
+        if len(self.bad) > max_listed:
+            lines.append(f"  ... and {len(self.bad) - max_listed} more problems")
+        for _, a in self.flagged.head(max_listed).iterrows():
+            lines.append(f"  flagged: {a['trainee_id']} ({a['agency']}, n={a['n']}): "
+                         f"{a['flag_reasons']}")
+        if len(self.flagged) > max_listed:
+            lines.append(f"  ... and {len(self.flagged) - max_listed} more flagged assessors")
+        return "\n".join(lines)
+
+
+def _record_count(problems: list[Problem]) -> int:
+    return len({p.path for p in problems})
+
+
+def tables(responses: ResponseFrames | Iterable[Response | ContentError],
+           keys: Mapping[str, AnswerKey] | Library, *,
+           frameworks: Mapping[str, Framework] | None = None,
+           vignettes: Mapping[str, Vignette] | None = None,
+           settings: CalibrationSettings | None = None, filters: Filters | None = None,
+           bad: Iterable[Problem] = ()) -> CalibrationTables:
+    """Score ``responses`` and build the calibration tables.
+
+    Parameters
+    ----------
+    responses : ResponseFrames or iterable of Response (and ContentError)
+        ContentErrors (as :func:`arms_training.responses.iter_responses` yields for bad
+        records) are counted and listed, not raised.
+    keys : mapping of vignette id to AnswerKey, or a Library
+        A Library also supplies ``vignettes`` when they are not given.
+    frameworks : mapping of id to Framework, optional
+        Installed frameworks are looked up by id when missing.
+    vignettes : mapping of id to Vignette, optional
+        For the level-matrix finding and the vignette-version check.
+    settings : CalibrationSettings, optional
+    filters : Filters, optional
+        Applied before scoring.
+    bad : iterable of Problem
+        Problems already found while loading (from :func:`load_responses`), to count and list
+        with the rest; records are counted by distinct source.
+
+    Returns
+    -------
+    CalibrationTables
+    """
+    settings = settings or CalibrationSettings()
+    if isinstance(keys, Library):
+        vignettes = vignettes if vignettes is not None else keys.vignettes
+        keys = keys.keys
+    problems = list(bad)
+    if not isinstance(responses, ResponseFrames):
+        good, load_problems = load_responses(responses)
+        problems += load_problems
+        responses = responses_frame(good)
+    n_loaded_bad = _record_count(problems)
+    n_records = len(responses) + n_loaded_bad
+    if filters is not None:
+        keep = filters.mask(responses.responses)
+        frames = subset_frames(responses, np.flatnonzero(keep)) if not keep.all() else responses
+    else:
+        frames = responses
+    n_filtered_out = len(responses) - len(frames)
+    frameworks = dict(frameworks or {})
+    batch = score_frames(frames, keys, frameworks=frameworks, vignettes=vignettes)
+    for fw_id in frames.responses["framework"].unique():
+        if fw_id not in frameworks:
+            try:
+                frameworks[fw_id] = framework_by_id(fw_id)
+            except KeyError:
+                pass  # its records are already listed as bad
+    problems += batch.problems
+    scored = scored_frame(frames, batch)
+    used = {fw_id: frameworks[fw_id] for fw_id in scored["framework"].unique()}
+    return CalibrationTables(
+        assessors=assessors_table(scored, settings),
+        factors=factors_table(scored, frames, batch, keys, used),
+        reliability=reliability_table(scored, frames, keys, used, settings),
+        agencies=agencies_table(scored, batch, used, settings),
+        drift=drift_table(scored),
+        plans=plans_table(scored, batch, keys, used),
+        scores=scored.drop(columns=["ok"]).reset_index(drop=True), n_records=n_records,
+        n_filtered_out=n_filtered_out, n_scored=len(scored),
+        n_bad=n_loaded_bad + _record_count(batch.problems), bad=problems, settings=settings)
+
+
+def write_tables(result: CalibrationTables, out_dir: str | Path) -> list[Path]:
+    """Write ``<table>.csv`` for each of :data:`TABLE_NAMES`, plus ``bad_records.csv``.
+
+    Every text cell passes through :func:`safe_cell` (formula-injection guard) because quality
+    leads open these files in Excel.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    bad = pd.DataFrame([(p.path, p.field, p.message) for p in result.bad],
+                       columns=["record", "field", "problem"])
+    for name, frame in [*((n, result.table(n)) for n in TABLE_NAMES), ("bad_records", bad)]:
+        path = out / f"{name}.csv"
+        safe_frame(frame).to_csv(path, index=False, float_format="%.6g")
+        written.append(path)
+    return written
+
