@@ -1,0 +1,32 @@
+"""Persistence for arms-training: drafts, submissions, training sessions and surveys.
+
+A SQLite file by default (WAL mode, busy timeout), any SQLAlchemy URL (PostgreSQL) when several
+Voila servers share one database; see :mod:`arms_training.store.config` for where the data lives.
+Every Voila page is its own kernel process, so the store is the only state the apps share.
+
+    from arms_training.store import Store
+    store = Store()                      # or Store("postgresql+psycopg://...")
+    store.save_draft(response)
+    store.submit(response, score=report, key_version=3, framework_version="2018.1")
+"""
+
+from .api import Store
+from .config import DATA_ENV, DB_FILENAME, URL_ENV, data_dir, default_url
+from .errors import SessionError, StoreError
+from .records import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    Participant,
+    Rescore,
+    Session,
+    Submission,
+    SubmitResult,
+    normalise_session_code,
+)
+from .schema import LATEST, MIGRATIONS, migrate
+
+__all__ = [
+    "Store", "StoreError", "SessionError", "SubmitResult", "Submission", "Rescore", "Session",
+    "Participant", "normalise_session_code", "CODE_ALPHABET", "CODE_LENGTH", "data_dir",
+    "default_url", "DATA_ENV", "URL_ENV", "DB_FILENAME", "MIGRATIONS", "LATEST", "migrate",
+]

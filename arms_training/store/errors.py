@@ -1,0 +1,47 @@
+"""The store's domain errors, and the one place database exceptions become them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+__all__ = ["StoreError", "SessionError", "guard"]
+
+UNAVAILABLE = (
+    "the training database is locked or unavailable: {detail}; "
+    "your draft is kept in this page, try again"
+)
+
+
+class StoreError(Exception):
+    """The database could not do what was asked; the message can be shown to a trainee as is.
+
+    The original database exception is kept as ``__cause__`` for the log.
+    """
+
+
+class SessionError(ValueError):
+    """A session code is unknown or closed, or a session or survey request is not valid."""
+
+
+def _detail(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
+
+
+@contextmanager
+def guard(action: str) -> Iterator[None]:
+    """Translate database exceptions raised inside the block into :class:`StoreError`.
+
+    ``action`` completes "could not ...", e.g. ``"save the draft"``.
+    """
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError) as exc:
+        # Locked (SQLite busy timeout, PostgreSQL lock_timeout), unreachable or out of connections.
+        raise StoreError(UNAVAILABLE.format(detail=_detail(exc))) from exc
+    except sa.exc.DBAPIError as exc:
+        raise StoreError(f"the training database could not {action}: {_detail(exc)}") from exc

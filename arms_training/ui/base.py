@@ -1,0 +1,102 @@
+"""What every view shares: callbacks that never raise, and the stage-view contract."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from ..exercise_state import Exercise, InputError
+from .components import Messages, classed
+
+__all__ = ["guarded", "StageView", "UNEXPECTED"]
+
+log = logging.getLogger("arms_training.ui")
+UNEXPECTED = ("Something went wrong on our side. Your work on this page is kept; try again, and "
+              "tell your trainer if it happens again.")
+
+
+def guarded(messages: Callable[[], Messages]) -> Callable:
+    """Wrap a widget callback so that no exception escapes into the kernel's output.
+
+    An InputError is the trainee's to fix and is shown as is; anything else is logged (for
+    the server's log, never the page) and shown as a friendly message.
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except InputError as exc:
+                messages().show(str(exc), "warning")
+            except Exception:  # noqa: BLE001 - the page must survive anything
+                log.exception("callback %s failed", getattr(fn, "__name__", fn))
+                messages().show(UNEXPECTED, "error")
+            return None
+
+        return wrapper
+
+    return decorate
+
+
+class StageView:
+    """One stage's panel. Changes go to the Exercise; the app hears of them via ``on_change``."""
+
+    stage = ""
+
+    def __init__(self, ex: Exercise, on_change: Callable[[], None]) -> None:
+        self.ex = ex
+        self.on_change = on_change
+        self.messages = Messages()
+        self.messages.widget.add_class("arms-stage-message")
+        self.widget = classed(w.VBox([]), "arms-stage-panel", f"arms-panel-{self.stage}")
+
+    def apply(self, fn: Callable[..., Any], *args: Any, messages: Messages | None = None,
+              **kwargs: Any) -> bool:
+        """Run one state change; show an InputError next to the field; tell the app on success."""
+        where = messages or self.messages
+        try:
+            fn(*args, **kwargs)
+        except InputError as exc:
+            where.show(str(exc), "warning")
+            return False
+        except Exception:  # noqa: BLE001
+            log.exception("state change failed")
+            where.show(UNEXPECTED, "error")
+            return False
+        where.clear()
+        self.on_change()
+        return True
+
+    def observe(self, widget: w.Widget, handler: Callable[[Any], None]) -> w.Widget:
+        """Bind ``handler(new_value)`` to a widget's value, with every error caught."""
+
+        def changed(change: dict) -> None:
+            try:
+                handler(change["new"])
+            except Exception:  # noqa: BLE001
+                log.exception("observer failed")
+                self.messages.show(UNEXPECTED, "error")
+
+        widget.observe(changed, names="value")
+        return widget
+
+    def on_click(self, button: w.Button, fn: Callable[[], Any]) -> w.Button:
+        """Bind a button to ``fn()``, with every error caught."""
+
+        def clicked(_b: w.Button) -> None:
+            try:
+                fn()
+            except Exception:  # noqa: BLE001
+                log.exception("click handler failed")
+                self.messages.show(UNEXPECTED, "error")
+
+        button.on_click(clicked)
+        return button
+
+    def refresh(self) -> None:
+        """Redraw anything derived from other fields (default: nothing)."""
