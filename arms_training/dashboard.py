@@ -1,0 +1,929 @@
+"""The quality lead's calibration dashboard without widgets: import, filters, views, drill-down.
+
+:class:`Dashboard` holds every loaded response as :class:`~arms_training.calibration.ResponseFrames`
+scored once (:func:`~arms_training.calibration.score_frames`); a filter only picks rows of the
+scored frame and the calibration tables are rebuilt from that subset by the very functions
+``arms-training calibrate`` uses (:mod:`arms_training.calibration_tables`), so the dashboard and
+the command line give the same numbers for the same responses and filters (each response is
+scored on its own, so scoring everything then filtering equals filtering then scoring).
+
+Import (:meth:`Dashboard.import_path`, :meth:`Dashboard.import_bytes`, :meth:`Dashboard.load_store`)
+    JSONL (one response per line, what ``arms-training demo-data`` and store exports write), a
+    JSON file (one response or a list), a folder of JSON files, or CSV with a ``response``
+    column holding one response as JSON per row. Responses are merged by ``response_id``: the
+    first copy seen is kept, later copies are counted as duplicates. A file of the wrong kind
+    raises :class:`SourceError` naming the file and what to do; bad records are counted and
+    listed, never fatal. ``progress(fraction, label)`` is called as records are read.
+Cohort
+    The Response format has no cohort field: a trainee's cohort is the month (``YYYY-MM``, UTC)
+    of their first response among all loaded responses. Sessions are filtered separately.
+Views (:data:`VIEW_NAMES`)
+    The six tables the command line writes, with their names and columns (``assessors``,
+    ``factors`` per vignette and factor, ``reliability``, ``agencies``, ``drift``, ``plans``),
+    plus ``factor_summary`` (per factor over vignettes: agreement with the key and the direction
+    of the disagreement) and ``plan_findings`` (rubric findings by kind). ``reliability`` adds
+    Gwet's AC1 and ICC(2,1) rows, both ends of each interval read against the bands, and the
+    bands themselves; it is the slow one (bootstrap), so the app computes it on request.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from . import agreement
+from .calibration import TABLE_NAMES, CalibrationSettings, CalibrationTables, Filters
+from .calibration_frames import ResponseFrames, concat_frames, paused_gc, responses_frame
+from .calibration_tables import (
+    agencies_table,
+    assessors_table,
+    drift_table,
+    factors_table,
+    plans_table,
+    rater_matrix,
+    reliability_table,
+    scored_frame,
+)
+from .content import Library, load_library
+from .errors import ContentError, Problem
+from .framework import Framework, framework_by_id
+from .reliability_boot import unit_counts
+from .responses import MAX_TEXT, Response, parse_response
+from .scoring_batch import BatchScores, score_frames
+
+__all__ = [
+    "Dashboard", "DashboardState", "ImportReport", "SourceError", "AssessorDetail", "Progress",
+    "VIEW_NAMES", "FINDING_LABELS", "BAND_NOTES", "DIRECTION_MIN", "sort_table", "page_of",
+    "problem_groups", "gwet_ac1_ci", "icc_layout", "icc_ci", "extra_reliability_rows",
+    "merge_reliability",
+]
+
+Progress = Callable[[float, str], None]
+VIEW_NAMES = ("assessors", "factor_summary", "factors", "reliability", "agencies", "drift",
+              "plans", "plan_findings")
+FINDING_LABELS = {
+    "unaddressed_priority": "Priority factor no action addresses",
+    "missing_essential": "Essential action missing",
+    "contraindicated": "Contraindicated action chosen",
+    "incomplete_action": "Action left incomplete",
+    "no_constructive_for_protective": "No action builds a protective factor",
+    "no_actions": "No actions at all",
+    "unexplained_level_override": "Level overridden without a rationale",
+    "significant_change_misjudged": "Significant change misjudged at review",
+}
+BAND_NOTES = {
+    "krippendorff_alpha": "Krippendorff (2004): >= .800 reliable; .667-.800 tentative "
+                          "conclusions only; < .667 unreliable",
+    "kappa": "Landis & Koch (1977): < 0 poor, .00-.20 slight, .21-.40 fair, .41-.60 moderate, "
+             ".61-.80 substantial, .81-1 almost perfect",
+    "icc": "ICC(2,1): two-way random effects, absolute agreement, single rater (Shrout & "
+           "Fleiss 1979). Koo & Li (2016), judged on the 95% CI: < .50 poor, .50-.75 moderate, "
+           ".75-.90 good, > .90 excellent",
+    "percent_agreement": "no accepted band (not corrected for chance)",
+}
+# A factor's mean signed difference from the key beyond a tenth of a scale step, on average,
+# is called a direction (project choice); inside it the factor is "balanced".
+DIRECTION_MIN = 0.10
+# Records are turned into frames this many at a time, so the Response objects of a 100,000-line
+# import never all live at once (about 12 kB each; the JSON text kept for drill-down is ~3 kB).
+CHUNK = 5000
+# csv's default field limit (128 kB) is below a response with several long notes.
+CSV_FIELD_LIMIT = 16 * 1024 * 1024
+# Views kept for recent filter choices (each at most a table per assessor).
+CACHE_SIZE = 48
+
+
+class SourceError(ValueError):
+    """A whole import source is unusable (wrong kind of file); the message says what to do."""
+
+
+@dataclass
+class ImportReport:
+    """What one import did: records read, new, duplicates skipped, and the bad records."""
+
+    source: str
+    n_records: int = 0
+    n_new: int = 0
+    n_duplicates: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def n_bad(self) -> int:
+        return len({p.path for p in self.problems})
+
+    def message(self) -> str:
+        dup = (f"; {self.n_duplicates} duplicate{'s' if self.n_duplicates != 1 else ''} "
+               "skipped (same response_id as one already loaded: the first copy is kept)"
+               if self.n_duplicates else "")
+        bad = f"; {self.n_bad} record{'s' if self.n_bad != 1 else ''} could not be read" \
+            if self.n_bad else ""
+        return f"{self.source}: {self.n_records} records read, {self.n_new} new{dup}{bad}."
+
+
+class _Records(Sequence):
+    """Loaded responses kept as JSON text and parsed again on demand (drill-down, checks)."""
+
+    def __init__(self, items: list[str | bytes] | None = None) -> None:
+        self.items: list[str | bytes] = items or []
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return Response.model_validate_json(self.items[i])
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+def _parse_text(text: str | bytes, source: str) -> Response:
+    """One response from JSON text; problems worded by the shared ``parse_response``."""
+    try:
+        response = Response.model_validate_json(text)
+    except ValidationError:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ContentError.single(source, "", f"malformed JSON: {exc.msg}") from None
+        return parse_response(data, source)
+    if any(len(t) > MAX_TEXT for t in response.notes.values()):
+        return parse_response(json.loads(text), source)
+    return response
+
+
+_WRONG_CSV = (
+    ({"response_id", "score_source", "total"},
+     "is a session responses CSV: it summarises scores, not whole responses. Import the "
+     "responses as JSONL (arms-training export, or the database) instead"),
+    ({"trainee_id", "flag_reasons"}, "is a calibration table (assessors.csv): an output, not "
+                                     "responses"),
+    ({"statistic", "ci_low"}, "is a calibration table (reliability.csv): an output, not "
+                              "responses"),
+)
+
+
+def _sniff(head: bytes, name: str) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        raise SourceError(f"{name} is a zip archive or an Excel workbook, not responses: export "
+                          "them as JSONL (one response per line) or CSV with a 'response' column")
+    if b"\x00" in head or head.startswith((b"\x89PNG", b"%PDF", b"\xff\xd8")):
+        raise SourceError(f"{name} is not a text file; import JSONL (one response per line), "
+                          "JSON or CSV with a 'response' column")
+    lower = name.lower()
+    if lower.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if lower.endswith(".csv"):
+        return "csv"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"["):
+        return "json"
+    if lower.endswith(".json") and not _one_line_per_object(head):
+        return "json"
+    if text.startswith(b"{"):
+        return "jsonl"
+    if lower.endswith((".json", ".txt")) or not text:
+        return "jsonl"
+    return "csv"
+
+
+def _one_line_per_object(head: bytes) -> bool:
+    first = head.lstrip().split(b"\n", 1)[0].strip()
+    return first.startswith(b"{") and first.endswith(b"}")
+
+
+def _iter_jsonl(fh, name: str, total: int, progress: Progress | None
+                ) -> Iterator[tuple[Response | ContentError, bytes]]:
+    done = 0
+    for lineno, raw in enumerate(fh, 1):
+        done += len(raw)
+        if progress is not None and lineno % 2000 == 0:
+            progress(done / max(total, 1), f"reading {name}")
+        if not raw.strip():
+            continue
+        try:
+            yield _parse_text(raw, f"{name}:{lineno}"), raw
+        except ContentError as exc:
+            yield exc, raw
+
+
+def _iter_json(data: bytes, name: str) -> Iterator[tuple[Response | ContentError, bytes]]:
+    try:
+        doc = json.loads(data.decode("utf-8-sig", errors="replace"))
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"{name} is not valid JSON ({exc.msg}, line {exc.lineno}); import "
+                          "JSONL (one response per line), JSON or CSV") from None
+    items = doc if isinstance(doc, list) else [doc]
+    for i, item in enumerate(items):
+        source = f"{name}[{i}]" if isinstance(doc, list) else name
+        try:
+            yield parse_response(item, source), json.dumps(item).encode()
+        except ContentError as exc:
+            yield exc, b""
+
+
+def _iter_csv(text: str, name: str, progress: Progress | None
+              ) -> Iterator[tuple[Response | ContentError, bytes]]:
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = {h.strip().lower() for h in reader.fieldnames or ()}
+    column = next((h for h in reader.fieldnames or () if h.strip().lower() in
+                   ("response", "response_json")), None)
+    if column is None:
+        for needed, what in _WRONG_CSV:
+            if needed <= header:
+                raise SourceError(f"{name} {what}")
+        shown = ", ".join(sorted(header)[:8]) or "none"
+        raise SourceError(f"{name} has no 'response' column (columns: {shown}); calibration "
+                          "needs whole responses: CSV with one response as JSON per row in a "
+                          "'response' column, or JSONL")
+    total = max(text.count("\n"), 1)
+    for i, row in enumerate(reader, 2):
+        if progress is not None and i % 2000 == 0:
+            progress(i / total, f"reading {name}")
+        cell = (row.get(column) or "").strip()
+        if not cell:
+            continue
+        try:
+            yield _parse_text(cell, f"{name}:row {i}"), cell.encode()
+        except ContentError as exc:
+            yield exc, b""
+
+
+def _iter_folder(path: Path, progress: Progress | None
+                 ) -> Iterator[tuple[Response | ContentError, bytes]]:
+    files = sorted(path.glob("*.json"))
+    if not files:
+        raise SourceError(f"{path} is a folder with no .json files; import a JSONL file, or a "
+                          "folder of JSON responses")
+    for i, child in enumerate(files, 1):
+        if progress is not None and i % 200 == 0:
+            progress(i / len(files), f"reading {path.name}")
+        data = child.read_bytes()
+        try:
+            yield _parse_text(data, str(child)), data
+        except ContentError as exc:
+            yield exc, b""
+
+
+def _read_path(path: Path, progress: Progress | None
+               ) -> Iterator[tuple[Response | ContentError, bytes]]:
+    if path.is_dir():
+        yield from _iter_folder(path, progress)
+        return
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file or folder on this server")
+    with path.open("rb") as fh:
+        kind = _sniff(fh.read(8192), path.name)
+        fh.seek(0)
+        if kind == "jsonl":
+            yield from _iter_jsonl(fh, path.name, path.stat().st_size, progress)
+            return
+        data = fh.read()
+    if kind == "json":
+        yield from _iter_json(data, path.name)
+    else:
+        yield from _iter_csv(data.decode("utf-8", errors="replace"), path.name, progress)
+
+
+def _read_bytes(content: bytes, name: str, progress: Progress | None
+                ) -> Iterator[tuple[Response | ContentError, bytes]]:
+    kind = _sniff(content[:8192], name)
+    if kind == "jsonl":
+        yield from _iter_jsonl(io.BytesIO(content), name, len(content), progress)
+    elif kind == "json":
+        yield from _iter_json(content, name)
+    else:
+        yield from _iter_csv(content.decode("utf-8", errors="replace"), name, progress)
+
+
+# ------------------------------------------------------------------------------------ state
+
+
+@dataclass(frozen=True)
+class DashboardState:
+    """What the quality lead chose: filters (empty tuple = all), thresholds, sort orders.
+
+    ``cohort`` holds months (``YYYY-MM``) of a trainee's first response; the other filters are
+    those of :class:`~arms_training.calibration.Filters`.
+    """
+
+    since: date | None = None
+    until: date | None = None
+    agency: tuple[str, ...] = ()
+    area: tuple[str, ...] = ()
+    vignette: tuple[str, ...] = ()
+    session: tuple[str, ...] = ()
+    cohort: tuple[str, ...] = ()
+    settings: CalibrationSettings = field(default_factory=CalibrationSettings)
+
+    def filter_key(self) -> tuple:
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "settings")
+
+    @property
+    def active(self) -> bool:
+        return any(self.filter_key())
+
+
+@dataclass
+class AssessorDetail:
+    """One assessor: their row of the assessors table and their responses inside the filters."""
+
+    trainee_id: str
+    summary: dict[str, Any] | None
+    responses: pd.DataFrame
+    n_outside: int
+
+
+def _first_month(meta: pd.DataFrame) -> pd.Series:
+    first = meta.groupby("trainee_id")["when"].min()
+    return first.dt.strftime("%Y-%m").fillna("unknown")
+
+
+class Dashboard:
+    """Loaded responses, scored once, and the views of the current :class:`DashboardState`."""
+
+    def __init__(self, library: Library | None = None, *,
+                 state: DashboardState | None = None) -> None:
+        self.library = library if library is not None else load_library()
+        self.state = state or DashboardState()
+        self.reports: list[ImportReport] = []
+        self._records = _Records()
+        self._seen: set[str] = set()
+        self._parts: list[ResponseFrames] = []
+        self.frames: ResponseFrames
+        self.batch: BatchScores
+        self.scored: pd.DataFrame
+        self.frameworks: dict[str, Framework] = {}
+        self._cache: OrderedDict[tuple, Any] = OrderedDict()
+        # Bumped whenever the loaded responses change, so views know to redraw.
+        self.generation = 0
+        self.clear()
+
+    # -- loading ---------------------------------------------------------------------------
+    @property
+    def n_loaded(self) -> int:
+        return len(self.frames)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for r in self.reports for p in r.problems] + list(self.batch.problems)
+
+    def import_path(self, path: str | Path, *, progress: Progress | None = None) -> ImportReport:
+        """Import a JSONL/JSON/CSV file or a folder of JSON files on this server."""
+        path = Path(path).expanduser()
+        return self._import(_read_path(path, progress), path.name or str(path), progress)
+
+    def import_bytes(self, content: bytes, name: str, *,
+                     progress: Progress | None = None) -> ImportReport:
+        """Import an uploaded file's content (``name`` decides the format with the content)."""
+        return self._import(_read_bytes(content, name, progress), name, progress)
+
+    def load_store(self, store, *, progress: Progress | None = None) -> ImportReport:
+        """Every submitted response in ``store`` (a :class:`arms_training.store.Store`)."""
+        if progress is not None:
+            progress(0.0, "reading the training database")
+        responses = store.submitted_responses()
+        items = ((r, r.model_dump_json().encode()) for r in responses)
+        return self._import(items, "training database", progress, total=len(responses))
+
+    def import_responses(self, responses: Iterable[Response], name: str = "responses", *,
+                         progress: Progress | None = None) -> ImportReport:
+        items = ((r, r.model_dump_json().encode()) for r in responses)
+        return self._import(items, name, progress)
+
+    def _import(self, items: Iterable[tuple[Response | ContentError, bytes]], name: str,
+                progress: Progress | None, total: int | None = None) -> ImportReport:
+        report = ImportReport(name)
+        new_ids: set[str] = set()
+        chunk: list[Response] = []
+        texts: list[bytes] = []
+        parts: list[ResponseFrames] = []
+        with paused_gc():
+            for item, text in items:
+                report.n_records += 1
+                if isinstance(item, ContentError):
+                    report.problems.extend(item.problems)
+                    continue
+                rid = str(item.response_id)
+                if rid in self._seen or rid in new_ids:
+                    report.n_duplicates += 1
+                    continue
+                new_ids.add(rid)
+                chunk.append(item)
+                texts.append(text)
+                if len(chunk) >= CHUNK:
+                    parts.append(self._frame_chunk(chunk))
+                    chunk = []
+                    if progress is not None and total:
+                        progress(report.n_records / total, f"reading {name}")
+            if chunk:
+                parts.append(self._frame_chunk(chunk))
+        report.n_new = sum(len(p) for p in parts)
+        if report.n_records and not report.n_new and not report.n_duplicates and \
+                report.n_bad >= report.n_records:
+            first = report.problems[0]
+            raise SourceError(f"{name}: none of its {report.n_records} records is a response "
+                              f"(first problem: {first}); import JSONL of responses (one per "
+                              "line), JSON or CSV with a 'response' column")
+        self.reports.append(report)
+        if report.n_new:
+            self._seen |= new_ids
+            self._parts += parts
+            self._records.items += texts
+            if progress is not None:
+                progress(1.0, "scoring")
+            self._rebuild()
+        return report
+
+    @staticmethod
+    def _frame_chunk(chunk: list[Response]) -> ResponseFrames:
+        frames = responses_frame(chunk)
+        frames.objects = []
+        return frames
+
+    def _rebuild(self) -> None:
+        frames = concat_frames(self._parts) if len(self._parts) != 1 else self._parts[0]
+        self._parts = [frames]
+        frames.objects = self._records
+        self.frames = frames
+        lib = self.library
+        self.frameworks = {}
+        for fw_id in frames.responses["framework"].unique():
+            try:
+                self.frameworks[fw_id] = framework_by_id(fw_id)
+            except KeyError:
+                pass  # score_frames lists the records as bad
+        self.batch = score_frames(frames, lib.keys, frameworks=self.frameworks,
+                                  vignettes=lib.vignettes)
+        scored = scored_frame(frames, self.batch)
+        cohort = _first_month(frames.responses)
+        self.scored = scored.assign(cohort=scored["trainee_id"].map(cohort))
+        self._cache.clear()
+        self.generation += 1
+
+    def clear(self) -> None:
+        """Forget every loaded response (the filters and thresholds stay)."""
+        self.reports, self._records, self._seen, self._parts = [], _Records(), set(), []
+        self.frames = responses_frame([])
+        self.batch = score_frames(self.frames, self.library.keys)
+        self.scored = scored_frame(self.frames, self.batch).assign(cohort=pd.Series(dtype=object))
+        self.frameworks = {}
+        self._cache.clear()
+        self.generation += 1
+
+    # -- filters ---------------------------------------------------------------------------
+    def set_state(self, **changes: Any) -> DashboardState:
+        self.state = replace(self.state, **changes)
+        return self.state
+
+    def options(self) -> dict[str, list[tuple[str, str]]]:
+        """(label, value) choices for each filter, from the scored responses."""
+        s = self.scored
+        lib = self.library
+
+        def plain(column: str) -> list[tuple[str, str]]:
+            values = sorted(v for v in s[column].dropna().unique() if v != "")
+            return [(str(v), str(v)) for v in values]
+
+        vignettes = [(f"{lib.vignettes[v].title} ({v})" if v in lib.vignettes else v, v)
+                     for v in sorted(s["vignette_id"].unique())]
+        return {"agency": plain("agency"), "area": plain("area"), "vignette": vignettes,
+                "session": plain("session_code"), "cohort": plain("cohort")}
+
+    def date_range(self) -> tuple[date | None, date | None]:
+        when = self.scored["when"]
+        if when.isna().all():
+            return None, None
+        return when.min().date(), when.max().date()
+
+    def filters(self, state: DashboardState | None = None) -> Filters:
+        """The state as :class:`~arms_training.calibration.Filters` (cohort months become the
+        trainee ids whose first response fell in them), as the command line takes them."""
+        st = state or self.state
+        cohort = None
+        if st.cohort:
+            s = self.scored
+            cohort = sorted(set(s.loc[s["cohort"].isin(st.cohort), "trainee_id"]))
+        return Filters(since=st.since, until=st.until, agency=st.agency or None,
+                       area=st.area or None, vignette=st.vignette or None,
+                       session=st.session or None, cohort=cohort)
+
+    def _cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        value = compute()
+        self._cache[key] = value
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return value
+
+    def mask(self) -> np.ndarray:
+        return self._cached(("mask", self.state.filter_key()),
+                            lambda: self.filters().mask(self.scored))
+
+    def subset(self) -> pd.DataFrame:
+        def compute() -> pd.DataFrame:
+            m = self.mask()
+            return self.scored if m.all() else self.scored[m]
+
+        return self._cached(("subset", self.state.filter_key()), compute)
+
+    # -- views -----------------------------------------------------------------------------
+    def _used(self, scored: pd.DataFrame) -> dict[str, Framework]:
+        return {f: self.frameworks[f] for f in scored["framework"].unique()}
+
+    def view(self, name: str, *, progress: Progress | None = None) -> pd.DataFrame:
+        """One view for the current filters and settings (cached until either changes)."""
+        if name not in VIEW_NAMES:
+            raise ValueError(f"view {name!r} is not valid; allowed: {', '.join(VIEW_NAMES)}")
+        return self._cached((name, self.state.filter_key(), self.state.settings),
+                            lambda: self._compute(name, progress))
+
+    def has_view(self, name: str) -> bool:
+        return (name, self.state.filter_key(), self.state.settings) in self._cache
+
+    def _compute(self, name: str, progress: Progress | None) -> pd.DataFrame:
+        s, st = self.subset(), self.state.settings
+        frames, batch, keys = self.frames, self.batch, self.library.keys
+        used = self._used(s)
+        if name == "assessors":
+            return assessors_table(s, st)
+        if name == "factors":
+            return factors_table(s, frames, batch, keys, used)
+        if name == "factor_summary":
+            return self._factor_summary(s)
+        if name == "reliability":
+            return self._reliability(s, used, progress)
+        if name == "agencies":
+            return agencies_table(s, batch, used, st)
+        if name == "drift":
+            return drift_table(s)
+        if name == "plans":
+            return plans_table(s, batch, keys, used)
+        return self._plan_findings(s)
+
+    def _factor_summary(self, s: pd.DataFrame) -> pd.DataFrame:
+        rows = s.index.to_numpy()
+        kinds = {f.id: (f.name, f.kind) for fw in self.frameworks.values() for f in fw.factors}
+        out = []
+        for f in self.batch.exact.columns:
+            exact = self.batch.exact[f].to_numpy()[rows]
+            diff = self.batch.difference[f].to_numpy()[rows]
+            keyed = ~np.isnan(exact)
+            if f not in kinds or not keyed.any():
+                continue
+            numeric = ~np.isnan(diff)
+            close = numeric[keyed] & (np.abs(np.nan_to_num(diff[keyed])) <= 1)
+            within = (exact[keyed] == 1) | close
+            mean = float(diff[numeric].mean()) if numeric.any() else np.nan
+            direction = "" if math.isnan(mean) else (
+                "over-rated" if mean >= DIRECTION_MIN else
+                "under-rated" if mean <= -DIRECTION_MIN else "balanced")
+            out.append({
+                "factor": f, "name": kinds[f][0], "kind": kinds[f][1], "n": int(keyed.sum()),
+                "share_matching_key": float(exact[keyed].mean()),
+                "within_one": float(within.mean()), "mean_difference": mean,
+                "share_over": float((diff[numeric] > 0).mean()) if numeric.any() else np.nan,
+                "share_under": float((diff[numeric] < 0).mean()) if numeric.any() else np.nan,
+                "direction": direction})
+        columns = ["factor", "name", "kind", "n", "share_matching_key", "within_one",
+                   "mean_difference", "share_over", "share_under", "direction"]
+        table = pd.DataFrame(out, columns=columns)
+        return table.sort_values("share_matching_key", kind="stable").reset_index(drop=True)
+
+    def _plan_findings(self, s: pd.DataFrame) -> pd.DataFrame:
+        full = s[s["mode"] == "full"]
+        found = self.batch.findings
+        found = found[found["row"].isin(full.index)]
+        per = found.drop_duplicates(["row", "finding"]).groupby("finding").size()
+        top = found.groupby(["finding", "item"]).size().rename("n").reset_index()
+        labels = {i.id: i.label for fw in self.frameworks.values() for i in fw.interventions}
+        labels |= {f.id: f.name for fw in self.frameworks.values() for f in fw.factors}
+        rows = []
+        for finding, n in per.items():
+            items = top[top["finding"] == finding].sort_values("n", ascending=False,
+                                                               kind="stable")
+            common = ", ".join(f"{labels.get(i, i)} ({k})" for i, k in
+                               zip(items["item"].head(3), items["n"].head(3), strict=True)
+                               if isinstance(i, str) and i)
+            rows.append({"finding": finding, "label": FINDING_LABELS.get(finding, finding),
+                         "n_responses": int(n), "share": n / len(full) if len(full) else np.nan,
+                         "most_common": common})
+        table = pd.DataFrame(rows, columns=["finding", "label", "n_responses", "share",
+                                            "most_common"])
+        return table.sort_values("n_responses", ascending=False, kind="stable").reset_index(
+            drop=True)
+
+    def _reliability(self, s: pd.DataFrame, used: dict[str, Framework],
+                     progress: Progress | None) -> pd.DataFrame:
+        st = self.state.settings
+        if progress is not None:
+            progress(0.0, "alpha, kappa and agreement")
+        base = reliability_table(s, self.frames, self.library.keys, used, st)
+        extra = extra_reliability_rows(s, self.frames, used, st, progress=progress)
+        return merge_reliability(base, extra)
+
+    # -- results and drill-down --------------------------------------------------------------
+    def result(self, *, progress: Progress | None = None) -> CalibrationTables:
+        """The six command-line tables for the current filters (reliability included)."""
+        s = self.subset()
+        views = {n: self.view(n, progress=progress) for n in TABLE_NAMES}
+        return CalibrationTables(
+            **views, scores=s.drop(columns=["ok", "cohort"]).reset_index(drop=True),
+            n_records=self.n_loaded + sum(r.n_bad for r in self.reports),
+            n_filtered_out=len(self.scored) - len(s), n_scored=len(s),
+            n_bad=sum(r.n_bad for r in self.reports) + len({p.path for p in
+                                                             self.batch.problems}),
+            bad=self.problems, settings=self.state.settings)
+
+    def assessor_detail(self, trainee_id: str) -> AssessorDetail:
+        """The assessor's row (flags and reasons) and their responses inside the filters."""
+        s = self.subset()
+        mine = s[s["trainee_id"] == trainee_id].sort_values("when", kind="stable")
+        everywhere = int((self.scored["trainee_id"] == trainee_id).sum())
+        table = self.view("assessors")
+        row = table[table["trainee_id"] == trainee_id]
+        lib = self.library
+        responses = pd.DataFrame({
+            "row": mine.index.to_numpy(), "when": mine["when"].dt.strftime("%Y-%m-%d %H:%M"),
+            "vignette_id": mine["vignette_id"],
+            "vignette": [lib.vignettes[v].title if v in lib.vignettes else v
+                         for v in mine["vignette_id"]],
+            "session_code": mine["session_code"].fillna(""), "mode": mine["mode"],
+            "total": mine["total"], "exact_agreement": mine["exact_agreement"],
+            "within_one": mine["within_one"], "bias_risk": mine["bias_risk"],
+            "bias_protective": mine["bias_protective"], "plan": mine["plan"],
+            "response_id": mine["response_id"]}).reset_index(drop=True)
+        return AssessorDetail(trainee_id, row.iloc[0].to_dict() if len(row) else None,
+                              responses, everywhere - len(mine))
+
+    def response(self, row: int) -> Response:
+        return self.frames.objects[int(row)]
+
+    def feedback(self, row: int) -> dict[str, Any]:
+        """The score report (with feedback) of one loaded response, from the one scoring
+        module; raises ScoringError for a response that cannot be scored."""
+        from .scoring import score
+
+        r = self.response(row)
+        lib = self.library
+        return score(r, lib.keys[r.vignette_id], self.frameworks[r.framework],
+                     vignette=lib.vignettes.get(r.vignette_id)).to_dict()
+
+    def summary(self) -> dict[str, int]:
+        s = self.subset()
+        assessors = self.view("assessors") if len(s) else None
+        return {"loaded": self.n_loaded, "scored": len(self.scored),
+                "not_scored": len({p.path for p in self.batch.problems}),
+                "unreadable": sum(r.n_bad for r in self.reports),
+                "duplicates": sum(r.n_duplicates for r in self.reports),
+                "matching": len(s), "assessors": 0 if assessors is None else len(assessors),
+                "flagged": 0 if assessors is None else int(assessors["flagged"].sum())}
+
+
+# ---------------------------------------------------------------------------- table helpers
+
+
+def sort_table(table: pd.DataFrame, by: str | None, *, ascending: bool = True) -> pd.DataFrame:
+    """``table`` sorted by column ``by`` (stable; missing values last); unknown ``by`` keeps
+    the order."""
+    if not by or by not in table.columns or table.empty:
+        return table
+    return table.sort_values(by, ascending=ascending, na_position="last", kind="stable")
+
+
+def page_of(table: pd.DataFrame, page: int, size: int) -> tuple[pd.DataFrame, int, int]:
+    """Rows of page ``page`` (0-based, clamped), that page number and the number of pages."""
+    pages = max(1, math.ceil(len(table) / size))
+    page = min(max(0, page), pages - 1)
+    return table.iloc[page * size:(page + 1) * size], page, pages
+
+
+def problem_groups(problems: Iterable[Problem], *, limit: int = 10) -> list[str]:
+    """Problems grouped by what went wrong (field and message), largest group first."""
+    counts = Counter((p.field, p.message) for p in problems)
+    lines = [f"{n} record{'s' if n != 1 else ''}: {f or '(record)'}: {m}"
+             for (f, m), n in counts.most_common(limit)]
+    if len(counts) > limit:
+        lines.append(f"... and {len(counts) - limit} other kinds of problem")
+    return lines
+
+
+# ---------------------------------------------------- Gwet's AC1 and ICC for the reliability view
+# The command line's reliability table has Krippendorff's alpha, Fleiss' kappa, percent
+# agreement and kappa against the key; the issue also asks for Gwet's AC1 and the ICC. They are
+# added here with the same conventions (units resampled; replicates drawn as
+# agreement.bootstrap_ci draws them, which tests/test_dashboard.py checks).
+
+
+def _replicates(n_units: int, n_boot: int, seed: int | None) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, n_units, size=(n_boot, n_units))
+
+
+def _percentile(values: np.ndarray, ok: np.ndarray, n_boot: int, confidence: float,
+                reason: str) -> tuple[float, float]:
+    good = ok & np.isfinite(values)
+    failed = n_boot - int(good.sum())
+    if 2 * failed > n_boot:
+        raise agreement.AgreementError(f"{failed} of {n_boot} bootstrap replicates were "
+                                       f"degenerate ({reason})")
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(values[good], [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
+def gwet_ac1_ci(counts: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95,
+                seed: int | None = 0) -> tuple[float, float]:
+    """Percentile bootstrap CI of Gwet's AC1 from ``(units, q)`` value counts (all ``q``
+    categories of the scale), resampling units: ``agreement.bootstrap_ci(gwet_ac, ratings,
+    categories=scale)`` vectorised."""
+    counts = np.asarray(counts, dtype=float)
+    n, q = counts.shape
+    if n == 0:
+        raise agreement.AgreementError("ratings has no unit to resample")
+    c = counts[_replicates(n, n_boot, seed)]
+    r = c.sum(axis=2)
+    pairable = r >= 2
+    share = np.divide((c * (c - 1)).sum(axis=2), r * (r - 1), out=np.zeros_like(r),
+                      where=pairable)
+    n_pair = pairable.sum(axis=1)
+    p_a = np.divide(share.sum(axis=1), n_pair, out=np.full(n_boot, np.nan), where=n_pair > 0)
+    rated = r >= 1
+    shares = np.divide(c, r[..., None], out=np.zeros_like(c), where=rated[..., None])
+    pi = shares.sum(axis=1) / np.maximum(rated.sum(axis=1), 1)[:, None]
+    p_e = (pi * (1 - pi)).sum(axis=1) / (q - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ac1 = (p_a - p_e) / (1 - p_e)
+    return _percentile(ac1, n_pair > 0, n_boot, confidence, "no unit with two ratings")
+
+
+def icc_layout(matrix: np.ndarray) -> tuple[np.ndarray, str]:
+    """The complete ``units x raters`` block the ICC is computed on, and how it was chosen.
+
+    ICC needs every rater to rate every unit. Units rated numerically by fewer than half the
+    raters are dropped first (typically a factor the key calls ``insufficient``), then raters
+    missing any remaining unit."""
+    rated = ~np.isnan(matrix)
+    n_raters = int(rated.any(axis=0).sum())
+    units = rated.sum(axis=1) >= max(2, n_raters / 2)
+    block = matrix[units]
+    raters = ~np.isnan(block).any(axis=0) if len(block) else np.zeros(matrix.shape[1], bool)
+    note = (f"complete block: {int(units.sum())} of {matrix.shape[0]} units, "
+            f"{int(raters.sum())} of {n_raters} raters")
+    return block[:, raters], note
+
+
+def _icc21(x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ICC(2,1) of the matrices whose rows are ``x``'s taken ``m[b, i]`` times."""
+    n, k = x.shape
+    x = x - x.mean()  # ICC is shift-invariant; centring keeps the sums of squares accurate
+    rows, sq = x.sum(axis=1), (x * x).sum(axis=1)
+    total = m @ rows
+    grand_sq = total**2 / (n * k)
+    sst = m @ sq - grand_sq
+    ssr = m @ (rows**2) / k - grand_sq
+    ssc = ((m @ x) ** 2).sum(axis=1) / n - grand_sq
+    sse = sst - ssr - ssc
+    bms, jms = ssr / (n - 1), ssc / (k - 1)
+    ems = sse / ((n - 1) * (k - 1))
+    den = bms + (k - 1) * ems + k * (jms - ems) / n
+    spread = sst / (n * k - 1)
+    ok = (spread > 1e-12) & (den > 1e-12 * spread)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (bms - ems) / den, ok
+
+
+def icc_ci(complete: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95,
+           seed: int | None = 0, chunk: int = 100) -> tuple[float, float]:
+    """Percentile bootstrap CI of ICC(2,1) on a complete matrix, resampling units (targets):
+    ``agreement.bootstrap_ci(icc, complete, form="2,1")`` vectorised."""
+    x = np.asarray(complete, dtype=float)
+    n = x.shape[0]
+    if n == 0:
+        raise agreement.AgreementError("ratings has no unit to resample")
+    idx = _replicates(n, n_boot, seed)
+    values, oks = [], []
+    for start in range(0, n_boot, chunk):  # bounds memory at chunk x raters
+        part = idx[start:start + chunk]
+        m = np.zeros((len(part), n))
+        np.add.at(m, (np.arange(len(part))[:, None], part), 1.0)
+        v, ok = _icc21(x, m)
+        values.append(v)
+        oks.append(ok)
+    return _percentile(np.concatenate(values), np.concatenate(oks), n_boot, confidence,
+                       "all ratings identical or targets indistinguishable")
+
+
+def _extra_row(name: str, label: str, scope: str, point: Callable[[], float],
+               interval: Callable[[], tuple[float, float]], n_units: int, n_raters: int,
+               note: str = "") -> dict:
+    row = {"statistic": label, "scope": scope, "value": np.nan, "ci_low": np.nan,
+           "ci_high": np.nan, "n_units": n_units, "n_raters": n_raters, "interpretation": "",
+           "note": note}
+    try:
+        row["value"] = point()
+    except ValueError as exc:
+        row["note"] = "; ".join(x for x in (str(exc), note) if x)
+        return row
+    row["interpretation"] = agreement.interpret(name, row["value"])
+    try:
+        row["ci_low"], row["ci_high"] = interval()
+    except ValueError as exc:
+        row["note"] = "; ".join(x for x in (note, f"no CI: {exc}") if x)
+    return row
+
+
+def _scope_rows(matrix: np.ndarray, scope: str, levels: np.ndarray,
+                st: CalibrationSettings) -> list[dict]:
+    boot = dict(n_boot=st.n_boot, confidence=st.confidence, seed=st.seed)
+    rated = ~np.isnan(matrix)
+    n_units, n_raters = int((rated.sum(axis=1) >= 2).sum()), int(rated.any(axis=0).sum())
+    complete, note = icc_layout(matrix)
+    return [
+        _extra_row("gwet_ac1", "gwet_ac1", scope,
+                   lambda: agreement.gwet_ac(matrix, categories=levels),
+                   lambda: gwet_ac1_ci(unit_counts(matrix, levels), **boot), n_units, n_raters),
+        _extra_row("icc", "icc(2,1)", scope, lambda: agreement.icc(complete, form="2,1"),
+                   lambda: icc_ci(complete, **boot), complete.shape[0], complete.shape[1],
+                   note),
+    ]
+
+
+def extra_reliability_rows(scored: pd.DataFrame, frames: ResponseFrames,
+                           frameworks: dict[str, Framework], settings: CalibrationSettings, *,
+                           progress: Progress | None = None) -> list[dict]:
+    """Gwet's AC1 and ICC(2,1) rows for the scopes of ``reliability_table`` (cohort, then each
+    vignette), on the same rater matrices (assessors' latest response per vignette)."""
+    rows: list[dict] = []
+    fw_ids = sorted(scored["framework"].unique())
+    todo = sum(scored.loc[scored["framework"] == f, "vignette_id"].nunique() + 1 for f in fw_ids)
+    done = 0
+    for fw_id in fw_ids:
+        fw = frameworks[fw_id]
+        here = scored[scored["framework"] == fw_id]
+        vids = sorted(here["vignette_id"].unique())
+        levels = np.asarray(fw.scale_values, dtype=float)
+        scope = "cohort" if len(fw_ids) == 1 else f"cohort ({fw_id})"
+        matrix, _, _ = rater_matrix(here, frames, fw, vids)
+        rows += _scope_rows(matrix, scope, levels, settings)
+        nf = len(fw.factor_ids)
+        for j, vid in enumerate(vids):
+            done += 1
+            if progress is not None:
+                progress(done / todo, f"AC1 and ICC: {vid}")
+            block = matrix[j * nf:(j + 1) * nf]
+            rows += _scope_rows(block[:, ~np.isnan(block).all(axis=0)], vid, levels, settings)
+    return rows
+
+
+def _band(statistic: str) -> str:
+    s = statistic.lower()
+    if s.startswith("krippendorff"):
+        return BAND_NOTES["krippendorff_alpha"]
+    if s.startswith("icc"):
+        return BAND_NOTES["icc"]
+    if s.startswith("percent"):
+        return BAND_NOTES["percent_agreement"]
+    return BAND_NOTES["kappa"]
+
+
+def _ci_band(statistic: str, low: float, high: float) -> str:
+    name = statistic.split(" ")[0].replace("_vs_key", "")
+    if math.isnan(low) or math.isnan(high) or name.startswith("percent"):
+        return ""
+    a, b = agreement.interpret(name, min(low, 1.0)), agreement.interpret(name, min(high, 1.0))
+    return a if a == b else f"{a} to {b}"
+
+
+def merge_reliability(base: pd.DataFrame, extra: list[dict]) -> pd.DataFrame:
+    """The command line's rows, each scope followed by its AC1 and ICC rows (unless the
+    command line already has them), with the interpretation of both CI ends and the bands."""
+    have = {s.split(" ")[0] for s in base["statistic"]}
+    extra = [r for r in extra if r["statistic"].split(" ")[0] not in have]
+    rows: list[dict] = []
+    scopes = list(dict.fromkeys([*base["scope"], *(r["scope"] for r in extra)]))
+    records = base.to_dict("records")
+    for scope in scopes:
+        rows += [r for r in records if r["scope"] == scope]
+        rows += [r for r in extra if r["scope"] == scope]
+    table = pd.DataFrame(rows, columns=[*base.columns])
+    table["ci_interpretation"] = [_ci_band(s, lo, hi) for s, lo, hi in
+                                  zip(table["statistic"], table["ci_low"], table["ci_high"],
+                                      strict=True)]
+    table["bands"] = [_band(s) for s in table["statistic"]]
+    return table

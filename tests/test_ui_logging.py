@@ -1,0 +1,24 @@
+"""Do the apps' error logs stay out of the page (stderr reaches the browser in Voila)?"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_a_logged_traceback_goes_to_the_log_file_not_stderr(tmp_path):
+    code = (
+        "from arms_training.ui.base import log\n"
+        "try:\n"
+        "    raise ValueError('secret-sentinel')\n"
+        "except ValueError:\n"
+        "    log.exception('callback failed')\n"
+    )
+    env = {"ARMS_TRAINING_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "secret-sentinel" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+    logged = (tmp_path / "logs" / "apps.log").read_text(encoding="utf-8")
+    assert "callback failed" in logged and "secret-sentinel" in logged
