@@ -8,7 +8,7 @@ statistics (tens), never over responses or assessors. Entry point:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,14 @@ import pandas as pd
 from . import agreement
 from .content import AnswerKey
 from .framework import INSUFFICIENT, Framework
-from .reliability_boot import counts_ci, kappa_multinomial_ci, unit_counts
+from .reliability_boot import (
+    counts_ci,
+    gwet_ac1_ci,
+    icc_ci,
+    icc_layout,
+    kappa_multinomial_ci,
+    unit_counts,
+)
 
 if TYPE_CHECKING:
     from .calibration import CalibrationSettings
@@ -187,32 +194,43 @@ def _statistic_rows(matrix: np.ndarray, scope: str, categories: tuple, settings)
         ("percent_agreement", "percent_agreement",
          lambda: agreement.percent_agreement(matrix),
          lambda: counts_ci("percent_agreement", counts, **boot)),
+        # AC1 resists kappa's prevalence paradox when ratings cluster on a few values.
+        ("gwet_ac1", "gwet_ac1",
+         lambda: agreement.gwet_ac(matrix, categories=levels),
+         lambda: gwet_ac1_ci(counts, **boot)),
     ]
-    return [_row(name, label, scope, point, interval, n_units, n_raters)
+    rows = [_row(name, label, scope, point, interval, n_units, n_raters)
             for name, label, point, interval in specs]
+    # ICC needs complete rows: it is computed on the largest complete block, said in the note.
+    complete, note = icc_layout(matrix)
+    rows.append(_row("icc", "icc(2,1)", scope, lambda: agreement.icc(complete, form="2,1"),
+                     lambda: icc_ci(complete, **boot), complete.shape[0], complete.shape[1],
+                     note=note))
+    return rows
 
 
 def _row(name: str, label: str, scope: str, point, interval, n_units: int,
-         n_raters: int) -> dict:
+         n_raters: int, *, note: str = "") -> dict:
     row = {"statistic": label, "scope": scope, "value": np.nan, "ci_low": np.nan,
            "ci_high": np.nan, "n_units": n_units, "n_raters": n_raters, "interpretation": "",
-           "note": ""}
+           "note": note}
     try:
         row["value"] = point()
     except ValueError as exc:  # AgreementError included: say why, never a wrong number
-        row["note"] = str(exc)
+        row["note"] = "; ".join(x for x in (str(exc), note) if x)
         return row
     row["interpretation"] = agreement.interpret(name, row["value"])
     try:
         row["ci_low"], row["ci_high"] = interval()
     except ValueError as exc:
-        row["note"] = f"no CI: {exc}"
+        row["note"] = "; ".join(x for x in (note, f"no CI: {exc}") if x)
     return row
 
 
 def reliability_table(scored: pd.DataFrame, frames: ResponseFrames,
                       keys: Mapping[str, AnswerKey], frameworks: Mapping[str, Framework],
-                      settings: CalibrationSettings) -> pd.DataFrame:
+                      settings: CalibrationSettings, *,
+                      progress: Callable[[float, str], None] | None = None) -> pd.DataFrame:
     """Agreement among assessors (cohort and per vignette) and with the key (cohort).
 
     Raters are assessors; each contributes their latest scored response per vignette.
@@ -224,6 +242,8 @@ def reliability_table(scored: pd.DataFrame, frames: ResponseFrames,
     """
     rows: list[dict] = []
     fw_ids = sorted(scored["framework"].unique())
+    todo = sum(scored.loc[scored["framework"] == f, "vignette_id"].nunique() + 1 for f in fw_ids)
+    done = 0
     for fw_id in fw_ids:
         fw = frameworks[fw_id]
         here = scored[scored["framework"] == fw_id]
@@ -234,6 +254,9 @@ def reliability_table(scored: pd.DataFrame, frames: ResponseFrames,
         rows.append(_kappa_vs_key(here, frames, fw, keys, scope, settings))
         nf = len(fw.factor_ids)
         for j, vid in enumerate(vids):
+            done += 1
+            if progress is not None:
+                progress(done / todo, f"reliability: {vid}")
             block = matrix[j * nf:(j + 1) * nf]
             block = block[:, ~np.isnan(block).all(axis=0)]  # raters who did this vignette
             rows += _statistic_rows(block, vid, fw.scale_values, settings)

@@ -52,22 +52,19 @@ from .calibration_tables import (
     drift_table,
     factors_table,
     plans_table,
-    rater_matrix,
     reliability_table,
     scored_frame,
 )
 from .content import Library, load_library
 from .errors import ContentError, Problem
 from .framework import Framework, framework_by_id
-from .reliability_boot import unit_counts
 from .responses import MAX_TEXT, Response, parse_response
 from .scoring_batch import BatchScores, score_frames
 
 __all__ = [
     "Dashboard", "DashboardState", "ImportReport", "SourceError", "AssessorDetail", "Progress",
     "VIEW_NAMES", "FINDING_LABELS", "BAND_NOTES", "DIRECTION_MIN", "sort_table", "page_of",
-    "problem_groups", "gwet_ac1_ci", "icc_layout", "icc_ci", "extra_reliability_rows",
-    "merge_reliability",
+    "problem_groups", "merge_reliability",
 ]
 
 Progress = Callable[[float, str], None]
@@ -633,9 +630,8 @@ class Dashboard:
         st = self.state.settings
         if progress is not None:
             progress(0.0, "alpha, kappa and agreement")
-        base = reliability_table(s, self.frames, self.library.keys, used, st)
-        extra = extra_reliability_rows(s, self.frames, used, st, progress=progress)
-        return merge_reliability(base, extra)
+        base = reliability_table(s, self.frames, self.library.keys, used, st, progress=progress)
+        return merge_reliability(base, [])
 
     # -- results and drill-down --------------------------------------------------------------
     def result(self, *, progress: Progress | None = None) -> CalibrationTables:
@@ -721,174 +717,6 @@ def problem_groups(problems: Iterable[Problem], *, limit: int = 10) -> list[str]
     if len(counts) > limit:
         lines.append(f"... and {len(counts) - limit} other kinds of problem")
     return lines
-
-
-# ---------------------------------------------------- Gwet's AC1 and ICC for the reliability view
-# The command line's reliability table has Krippendorff's alpha, Fleiss' kappa, percent
-# agreement and kappa against the key; the issue also asks for Gwet's AC1 and the ICC. They are
-# added here with the same conventions (units resampled; replicates drawn as
-# agreement.bootstrap_ci draws them, which tests/test_dashboard.py checks).
-
-
-def _replicates(n_units: int, n_boot: int, seed: int | None) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, n_units, size=(n_boot, n_units))
-
-
-def _percentile(values: np.ndarray, ok: np.ndarray, n_boot: int, confidence: float,
-                reason: str) -> tuple[float, float]:
-    good = ok & np.isfinite(values)
-    failed = n_boot - int(good.sum())
-    if 2 * failed > n_boot:
-        raise agreement.AgreementError(f"{failed} of {n_boot} bootstrap replicates were "
-                                       f"degenerate ({reason})")
-    tail = (1.0 - confidence) / 2.0
-    low, high = np.quantile(values[good], [tail, 1.0 - tail])
-    return float(low), float(high)
-
-
-def gwet_ac1_ci(counts: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95,
-                seed: int | None = 0) -> tuple[float, float]:
-    """Percentile bootstrap CI of Gwet's AC1 from ``(units, q)`` value counts (all ``q``
-    categories of the scale), resampling units: ``agreement.bootstrap_ci(gwet_ac, ratings,
-    categories=scale)`` vectorised."""
-    counts = np.asarray(counts, dtype=float)
-    n, q = counts.shape
-    if n == 0:
-        raise agreement.AgreementError("ratings has no unit to resample")
-    c = counts[_replicates(n, n_boot, seed)]
-    r = c.sum(axis=2)
-    pairable = r >= 2
-    share = np.divide((c * (c - 1)).sum(axis=2), r * (r - 1), out=np.zeros_like(r),
-                      where=pairable)
-    n_pair = pairable.sum(axis=1)
-    p_a = np.divide(share.sum(axis=1), n_pair, out=np.full(n_boot, np.nan), where=n_pair > 0)
-    rated = r >= 1
-    shares = np.divide(c, r[..., None], out=np.zeros_like(c), where=rated[..., None])
-    pi = shares.sum(axis=1) / np.maximum(rated.sum(axis=1), 1)[:, None]
-    p_e = (pi * (1 - pi)).sum(axis=1) / (q - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ac1 = (p_a - p_e) / (1 - p_e)
-    return _percentile(ac1, n_pair > 0, n_boot, confidence, "no unit with two ratings")
-
-
-def icc_layout(matrix: np.ndarray) -> tuple[np.ndarray, str]:
-    """The complete ``units x raters`` block the ICC is computed on, and how it was chosen.
-
-    ICC needs every rater to rate every unit. Units rated numerically by fewer than half the
-    raters are dropped first (typically a factor the key calls ``insufficient``), then raters
-    missing any remaining unit."""
-    rated = ~np.isnan(matrix)
-    n_raters = int(rated.any(axis=0).sum())
-    units = rated.sum(axis=1) >= max(2, n_raters / 2)
-    block = matrix[units]
-    raters = ~np.isnan(block).any(axis=0) if len(block) else np.zeros(matrix.shape[1], bool)
-    note = (f"complete block: {int(units.sum())} of {matrix.shape[0]} units, "
-            f"{int(raters.sum())} of {n_raters} raters")
-    return block[:, raters], note
-
-
-def _icc21(x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ICC(2,1) of the matrices whose rows are ``x``'s taken ``m[b, i]`` times."""
-    n, k = x.shape
-    x = x - x.mean()  # ICC is shift-invariant; centring keeps the sums of squares accurate
-    rows, sq = x.sum(axis=1), (x * x).sum(axis=1)
-    total = m @ rows
-    grand_sq = total**2 / (n * k)
-    sst = m @ sq - grand_sq
-    ssr = m @ (rows**2) / k - grand_sq
-    ssc = ((m @ x) ** 2).sum(axis=1) / n - grand_sq
-    sse = sst - ssr - ssc
-    bms, jms = ssr / (n - 1), ssc / (k - 1)
-    ems = sse / ((n - 1) * (k - 1))
-    den = bms + (k - 1) * ems + k * (jms - ems) / n
-    spread = sst / (n * k - 1)
-    ok = (spread > 1e-12) & (den > 1e-12 * spread)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (bms - ems) / den, ok
-
-
-def icc_ci(complete: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95,
-           seed: int | None = 0, chunk: int = 100) -> tuple[float, float]:
-    """Percentile bootstrap CI of ICC(2,1) on a complete matrix, resampling units (targets):
-    ``agreement.bootstrap_ci(icc, complete, form="2,1")`` vectorised."""
-    x = np.asarray(complete, dtype=float)
-    n = x.shape[0]
-    if n == 0:
-        raise agreement.AgreementError("ratings has no unit to resample")
-    idx = _replicates(n, n_boot, seed)
-    values, oks = [], []
-    for start in range(0, n_boot, chunk):  # bounds memory at chunk x raters
-        part = idx[start:start + chunk]
-        m = np.zeros((len(part), n))
-        np.add.at(m, (np.arange(len(part))[:, None], part), 1.0)
-        v, ok = _icc21(x, m)
-        values.append(v)
-        oks.append(ok)
-    return _percentile(np.concatenate(values), np.concatenate(oks), n_boot, confidence,
-                       "all ratings identical or targets indistinguishable")
-
-
-def _extra_row(name: str, label: str, scope: str, point: Callable[[], float],
-               interval: Callable[[], tuple[float, float]], n_units: int, n_raters: int,
-               note: str = "") -> dict:
-    row = {"statistic": label, "scope": scope, "value": np.nan, "ci_low": np.nan,
-           "ci_high": np.nan, "n_units": n_units, "n_raters": n_raters, "interpretation": "",
-           "note": note}
-    try:
-        row["value"] = point()
-    except ValueError as exc:
-        row["note"] = "; ".join(x for x in (str(exc), note) if x)
-        return row
-    row["interpretation"] = agreement.interpret(name, row["value"])
-    try:
-        row["ci_low"], row["ci_high"] = interval()
-    except ValueError as exc:
-        row["note"] = "; ".join(x for x in (note, f"no CI: {exc}") if x)
-    return row
-
-
-def _scope_rows(matrix: np.ndarray, scope: str, levels: np.ndarray,
-                st: CalibrationSettings) -> list[dict]:
-    boot = dict(n_boot=st.n_boot, confidence=st.confidence, seed=st.seed)
-    rated = ~np.isnan(matrix)
-    n_units, n_raters = int((rated.sum(axis=1) >= 2).sum()), int(rated.any(axis=0).sum())
-    complete, note = icc_layout(matrix)
-    return [
-        _extra_row("gwet_ac1", "gwet_ac1", scope,
-                   lambda: agreement.gwet_ac(matrix, categories=levels),
-                   lambda: gwet_ac1_ci(unit_counts(matrix, levels), **boot), n_units, n_raters),
-        _extra_row("icc", "icc(2,1)", scope, lambda: agreement.icc(complete, form="2,1"),
-                   lambda: icc_ci(complete, **boot), complete.shape[0], complete.shape[1],
-                   note),
-    ]
-
-
-def extra_reliability_rows(scored: pd.DataFrame, frames: ResponseFrames,
-                           frameworks: dict[str, Framework], settings: CalibrationSettings, *,
-                           progress: Progress | None = None) -> list[dict]:
-    """Gwet's AC1 and ICC(2,1) rows for the scopes of ``reliability_table`` (cohort, then each
-    vignette), on the same rater matrices (assessors' latest response per vignette)."""
-    rows: list[dict] = []
-    fw_ids = sorted(scored["framework"].unique())
-    todo = sum(scored.loc[scored["framework"] == f, "vignette_id"].nunique() + 1 for f in fw_ids)
-    done = 0
-    for fw_id in fw_ids:
-        fw = frameworks[fw_id]
-        here = scored[scored["framework"] == fw_id]
-        vids = sorted(here["vignette_id"].unique())
-        levels = np.asarray(fw.scale_values, dtype=float)
-        scope = "cohort" if len(fw_ids) == 1 else f"cohort ({fw_id})"
-        matrix, _, _ = rater_matrix(here, frames, fw, vids)
-        rows += _scope_rows(matrix, scope, levels, settings)
-        nf = len(fw.factor_ids)
-        for j, vid in enumerate(vids):
-            done += 1
-            if progress is not None:
-                progress(done / todo, f"AC1 and ICC: {vid}")
-            block = matrix[j * nf:(j + 1) * nf]
-            rows += _scope_rows(block[:, ~np.isnan(block).all(axis=0)], vid, levels, settings)
-    return rows
 
 
 def _band(statistic: str) -> str:

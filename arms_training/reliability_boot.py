@@ -160,3 +160,106 @@ def kappa_multinomial_ci(a: np.ndarray, b: np.ndarray, levels: np.ndarray, *,
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = (p_o - p_e) / (1.0 - p_e)
     return _interval(kappa, used >= 2, n_boot, confidence, "only one category observed")
+
+
+# -- Gwet's AC1 and ICC(2,1): units resampled, replicates drawn as agreement.bootstrap_ci draws
+# them (tests/test_dashboard.py checks the intervals are equal).
+
+
+def _replicates(n_units: int, n_boot: int, seed: int | None) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, n_units, size=(n_boot, n_units))
+
+
+def _percentile(values: np.ndarray, ok: np.ndarray, n_boot: int, confidence: float,
+                reason: str) -> tuple[float, float]:
+    good = ok & np.isfinite(values)
+    failed = n_boot - int(good.sum())
+    if 2 * failed > n_boot:
+        raise AgreementError(f"{failed} of {n_boot} bootstrap replicates were "
+                                       f"degenerate ({reason})")
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(values[good], [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
+def gwet_ac1_ci(counts: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95,
+                seed: int | None = 0) -> tuple[float, float]:
+    """Percentile bootstrap CI of Gwet's AC1 from ``(units, q)`` value counts (all ``q``
+    categories of the scale), resampling units: ``agreement.bootstrap_ci(gwet_ac, ratings,
+    categories=scale)`` vectorised."""
+    counts = np.asarray(counts, dtype=float)
+    n, q = counts.shape
+    if n == 0:
+        raise AgreementError("ratings has no unit to resample")
+    c = counts[_replicates(n, n_boot, seed)]
+    r = c.sum(axis=2)
+    pairable = r >= 2
+    share = np.divide((c * (c - 1)).sum(axis=2), r * (r - 1), out=np.zeros_like(r),
+                      where=pairable)
+    n_pair = pairable.sum(axis=1)
+    p_a = np.divide(share.sum(axis=1), n_pair, out=np.full(n_boot, np.nan), where=n_pair > 0)
+    rated = r >= 1
+    shares = np.divide(c, r[..., None], out=np.zeros_like(c), where=rated[..., None])
+    pi = shares.sum(axis=1) / np.maximum(rated.sum(axis=1), 1)[:, None]
+    p_e = (pi * (1 - pi)).sum(axis=1) / (q - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ac1 = (p_a - p_e) / (1 - p_e)
+    return _percentile(ac1, n_pair > 0, n_boot, confidence, "no unit with two ratings")
+
+
+def icc_layout(matrix: np.ndarray) -> tuple[np.ndarray, str]:
+    """The complete ``units x raters`` block the ICC is computed on, and how it was chosen.
+
+    ICC needs every rater to rate every unit. Units rated numerically by fewer than half the
+    raters are dropped first (typically a factor the key calls ``insufficient``), then raters
+    missing any remaining unit."""
+    rated = ~np.isnan(matrix)
+    n_raters = int(rated.any(axis=0).sum())
+    units = rated.sum(axis=1) >= max(2, n_raters / 2)
+    block = matrix[units]
+    raters = ~np.isnan(block).any(axis=0) if len(block) else np.zeros(matrix.shape[1], bool)
+    note = (f"complete block: {int(units.sum())} of {matrix.shape[0]} units, "
+            f"{int(raters.sum())} of {n_raters} raters")
+    return block[:, raters], note
+
+
+def _icc21(x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ICC(2,1) of the matrices whose rows are ``x``'s taken ``m[b, i]`` times."""
+    n, k = x.shape
+    x = x - x.mean()  # ICC is shift-invariant; centring keeps the sums of squares accurate
+    rows, sq = x.sum(axis=1), (x * x).sum(axis=1)
+    total = m @ rows
+    grand_sq = total**2 / (n * k)
+    sst = m @ sq - grand_sq
+    ssr = m @ (rows**2) / k - grand_sq
+    ssc = ((m @ x) ** 2).sum(axis=1) / n - grand_sq
+    sse = sst - ssr - ssc
+    bms, jms = ssr / (n - 1), ssc / (k - 1)
+    ems = sse / ((n - 1) * (k - 1))
+    den = bms + (k - 1) * ems + k * (jms - ems) / n
+    spread = sst / (n * k - 1)
+    ok = (spread > 1e-12) & (den > 1e-12 * spread)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (bms - ems) / den, ok
+
+
+def icc_ci(complete: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95,
+           seed: int | None = 0, chunk: int = 100) -> tuple[float, float]:
+    """Percentile bootstrap CI of ICC(2,1) on a complete matrix, resampling units (targets):
+    ``agreement.bootstrap_ci(icc, complete, form="2,1")`` vectorised."""
+    x = np.asarray(complete, dtype=float)
+    n = x.shape[0]
+    if n == 0:
+        raise AgreementError("ratings has no unit to resample")
+    idx = _replicates(n, n_boot, seed)
+    values, oks = [], []
+    for start in range(0, n_boot, chunk):  # bounds memory at chunk x raters
+        part = idx[start:start + chunk]
+        m = np.zeros((len(part), n))
+        np.add.at(m, (np.arange(len(part))[:, None], part), 1.0)
+        v, ok = _icc21(x, m)
+        values.append(v)
+        oks.append(ok)
+    return _percentile(np.concatenate(values), np.concatenate(oks), n_boot, confidence,
+                       "all ratings identical or targets indistinguishable")

@@ -273,6 +273,10 @@ def test_reliability_values_come_from_agreement(demo):
         agreement.krippendorff_alpha(matrix, level="ordinal", categories=levels))
     assert rel.loc[("fleiss_kappa", "cohort"), "value"] == pytest.approx(
         agreement.fleiss_kappa(matrix, categories=levels))
+    assert rel.loc[("gwet_ac1", "cohort"), "value"] == pytest.approx(
+        agreement.gwet_ac(matrix, categories=levels))
+    icc_row = rel.loc[("icc(2,1)", "cohort")]
+    assert "complete block" in icc_row["note"] and 0 < icc_row["value"] <= 1
     for (name, scope), row in rel.iterrows():
         assert row["ci_low"] <= row["value"] <= row["ci_high"], (name, scope)
         assert row["interpretation"] == agreement.interpret(name.split(" ")[0].replace(
