@@ -3,16 +3,15 @@
 Every Voila page is its own kernel process with its own engine, so the pool is per trainee:
 small, and the database's own locking does the coordination.
 
-SQLite writers take the write lock at BEGIN and otherwise rely on SQLite's busy handler. A
-first-come-first-served queue of writers (flock on per-writer files) was tried and dropped:
-it cut the worst wait under forty back-to-back writers (0.9 s against 2 s) but doubled p95,
-because a lock handed to a process that is not running sits idle until it is scheduled
-(benchmarks/store_submit.py, 40 processes on 2 CPUs).
+SQLite writers take the write lock at BEGIN, waiting for it in short turns (_begin_immediate).
+A first-come-first-served queue of writers (flock on per-writer files) was tried and dropped:
+it also bounded the worst wait, but doubled p95, because a lock handed to a process that is not
+running sits idle until that process is scheduled (benchmarks/store_submit.py, 40 processes on
+2 CPUs).
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from pathlib import Path
@@ -80,7 +79,7 @@ def _sqlite_engine(url: sa.URL, busy_timeout: float) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        if conn.get_execution_options().get(_BEGIN) == "IMMEDIATE" and os.environ.get("XCAP") != "off":
+        if conn.get_execution_options().get(_BEGIN) == "IMMEDIATE":
             _begin_immediate(conn.connection.dbapi_connection, busy_timeout)
         else:
             mode = conn.get_execution_options().get(_BEGIN, "DEFERRED")
@@ -98,9 +97,10 @@ def _begin_immediate(dbapi_conn: sqlite3.Connection, busy_timeout: float) -> Non
 
     SQLite's busy handler sleeps 1, 2, 5, 10, ... up to 100 ms between attempts, so the writer
     that has waited longest checks least often: newcomers keep taking the lock first and one
-    unlucky writer can wait out the whole timeout (seen: 5.7 s waits and failed writes with
-    forty writers). Restarting the handler every ``_POLL_MS`` keeps every waiter checking at
-    least every 5 ms; the sleeping stays in C, so waiting costs almost no CPU.
+    unlucky writer can wait out the whole timeout (measured with forty writer processes: waits
+    up to 4.3 s, and failed writes before synchronous=NORMAL). Restarting the handler every
+    ``_POLL_MS`` keeps every waiter checking at least every 5 ms (max wait 0.7-1.1 s in the same
+    runs); the sleeping stays in C, so waiting costs almost no CPU.
     """
     deadline = time.monotonic() + busy_timeout
     dbapi_conn.execute(f"PRAGMA busy_timeout = {_POLL_MS}")
@@ -110,9 +110,9 @@ def _begin_immediate(dbapi_conn: sqlite3.Connection, busy_timeout: float) -> Non
                 dbapi_conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise sa.exc.OperationalError("BEGIN IMMEDIATE", (), exc) from exc
-                if time.monotonic() >= deadline:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() >= deadline:
+                    # Raised outside SQLAlchemy's own wrapping (begin events run before it).
                     raise sa.exc.OperationalError("BEGIN IMMEDIATE", (), exc) from exc
     finally:
         dbapi_conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
