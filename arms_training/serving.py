@@ -12,11 +12,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ServerSpec", "trainee_server", "staff_server", "KEY_DENYLIST", "NOTEBOOK_ROOT"]
+__all__ = ["ServerSpec", "trainee_server", "staff_server", "KEY_DENYLIST", "ALLOWED_MESSAGES",
+           "NOTEBOOK_ROOT"]
 
 NOTEBOOK_ROOT = Path(__file__).resolve().parent.parent / "notebooks"
 # Added to Voila's default denylist (notebooks and .py): anything that looks like key material,
 # in any case, wherever it sits, in case a trainer drops one into a served folder by mistake.
+# What a page may send its kernel: widget messages only. Without this a trainee could send an
+# execute_request down the page's websocket and read the answer keys from the kernel.
+ALLOWED_MESSAGES = ["comm_open", "comm_msg", "comm_close", "comm_info_request",
+                    "kernel_info_request"]
 KEY_DENYLIST = [
     r".*\.(ipynb|py)",
     r"(?i).*(answer|key|expert|panel).*",
@@ -55,6 +60,8 @@ class ServerSpec:
             "--VoilaConfiguration.strip_sources=True",
             "--VoilaConfiguration.show_tracebacks=False",
             "--MappingKernelManager.allow_tracebacks=False",
+            f"--MappingKernelManager.allowed_message_types={ALLOWED_MESSAGES!r}",
+            f"--MappingKernelManager.kernel_manager_class={__name__}.TracebackSafeKernelManager",
             "--VoilaConfiguration.allow_template_override=NO",
             "--VoilaConfiguration.allow_theme_override=NO",
             f"--VoilaConfiguration.file_denylist={KEY_DENYLIST!r}",
@@ -83,3 +90,24 @@ def staff_server(*, ip: str = "127.0.0.1", port: int = 8867, token: str | None =
                  root: Path | None = None) -> ServerSpec:
     return ServerSpec("staff", root or NOTEBOOK_ROOT / "staff", ip, port,
                       token=token or secrets.token_urlsafe(18))
+
+
+def __getattr__(name: str) -> type:
+    # PEP 562: the kernel manager class is built when the Voila process imports it, so that
+    # importing this module (``arms-training serve``) does not pull in jupyter_server.
+    if name != "TracebackSafeKernelManager":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
+
+    class TracebackSafeKernelManager(ServerKernelManager):
+        """With ``allow_tracebacks=False``, jupyter_server (2.x, up to at least 2.21) reads
+        ``traceback_replacement_message`` from the per-kernel manager, which does not define it;
+        the AttributeError stops the page's message stream, so after any uncaught callback error
+        every widget on the trainee's page freezes. Take the message from the mapping manager."""
+
+        @property
+        def traceback_replacement_message(self) -> str:
+            return getattr(self.parent, "traceback_replacement_message", "An error occurred.")
+
+    globals()[name] = TracebackSafeKernelManager
+    return TracebackSafeKernelManager

@@ -2,8 +2,9 @@
 # Make Debian's PostgreSQL server binaries (initdb, pg_ctl, postgres) available for the test suite.
 #
 # The tests start their own throwaway cluster from these binaries (tests/pg.py); this script only
-# installs the package. It never starts, enables or configures the system service: the Debian
-# package creates a "main" cluster, and we stop it again if the install started it.
+# installs the package. It never starts or configures the system service: a policy-rc.d that
+# refuses service starts is in place during the install (Debian's package would otherwise start
+# the "main" cluster it creates).
 #
 # Idempotent and silent when the binaries are already present. Needs root or sudo to install.
 # Usage: scripts/ensure_postgres.sh

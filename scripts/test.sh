@@ -9,9 +9,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "installing Debian's chromium for the browser tests..." >&2
   apt_install chromium fonts-dejavu-core
 fi
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  echo "installing Debian's postgresql for the store tests..." >&2
-  apt_install postgresql
-fi
+bash "$ROOT/scripts/ensure_postgres.sh"
 "$VENV/bin/arms-training" validate
 exec "$VENV/bin/python" -m pytest "$@"
