@@ -55,3 +55,10 @@ def store_url(request) -> str:
 def store(store_url: str) -> Iterator[Store]:
     with Store(store_url) as opened:
         yield opened
+
+
+def pytest_collection_modifyitems(config, items):
+    # Playwright's sync API leaves an event loop running in the main thread once a browser test
+    # has run, and any later test that starts its own loop (asyncio.run) then fails: browser
+    # tests go last. The sort is stable, so the order within each group is kept.
+    items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
