@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import secrets
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["ServerSpec", "trainee_server", "staff_server", "KEY_DENYLIST", "ALLOWED_MESSAGES",
-           "NOTEBOOK_ROOT"]
+           "NOTEBOOK_ROOT", "TRAINEE_URL_ENV", "staff_environ"]
 
 NOTEBOOK_ROOT = Path(__file__).resolve().parent.parent / "notebooks"
-# Added to Voila's default denylist (notebooks and .py): anything that looks like key material,
-# in any case, wherever it sits, in case a trainer drops one into a served folder by mistake.
+# The trainee page URL the staff session app shows as the join link and QR code.
+TRAINEE_URL_ENV = "ARMS_TRAINING_TRAINEE_URL"
 # What a page may send its kernel: widget messages only. Without this a trainee could send an
 # execute_request down the page's websocket and read the answer keys from the kernel.
 ALLOWED_MESSAGES = ["comm_open", "comm_msg", "comm_close", "comm_info_request",
                     "kernel_info_request"]
+# Added to Voila's default denylist (notebooks and .py): anything that looks like key material,
+# in any case, wherever it sits, in case a trainer drops one into a served folder by mistake.
 KEY_DENYLIST = [
     r".*\.(ipynb|py)",
     r"(?i).*(answer|key|expert|panel).*",
@@ -91,6 +94,14 @@ def staff_server(*, ip: str = "127.0.0.1", port: int = 8867, token: str | None =
     return ServerSpec("staff", root or NOTEBOOK_ROOT / "staff", ip, port,
                       token=token or secrets.token_urlsafe(18))
 
+
+
+def staff_environ(environ: Mapping[str, str], trainee: ServerSpec) -> dict[str, str]:
+    """The staff server's environment: the session app's join link points at ``trainee`` (whose
+    port may not be the default) unless the deployment names a public URL itself."""
+    env = dict(environ)
+    env.setdefault(TRAINEE_URL_ENV, trainee.url)
+    return env
 
 def __getattr__(name: str) -> type:
     # PEP 562: the kernel manager class is built when the Voila process imports it, so that

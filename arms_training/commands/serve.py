@@ -44,7 +44,7 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 120) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..serving import staff_server, trainee_server
+    from ..serving import staff_environ, staff_server, trainee_server
 
     specs = [trainee_server(ip=args.ip, port=args.port, pool=args.pool,
                             trust_proxy_user=args.trust_proxy_user)]
@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         if not spec.root.is_dir():
             print(f"arms-training serve: notebook folder {spec.root} is missing", file=sys.stderr)
             return 2
-        procs.append(subprocess.Popen(spec.argv(), stdin=subprocess.DEVNULL))
+        env = staff_environ(os.environ, specs[0]) if spec.name == "staff" else None
+        procs.append(subprocess.Popen(spec.argv(), stdin=subprocess.DEVNULL, env=env))
     try:
         for spec, proc in zip(specs, procs, strict=True):
             # The tree page answers without starting a kernel (403 without a token still counts).

@@ -42,6 +42,7 @@ from ..reports.session import (
     survey_table_html,
 )
 from ..room import attendance, prompts, summarise
+from ..serving import TRAINEE_URL_ENV
 from ..store import SessionError, Store, StoreError, normalise_session_code
 from ..survey import Survey, default_survey, summarise_survey
 from .components import Messages, classed, close_all
@@ -50,7 +51,6 @@ __all__ = ["SessionApp", "LiveTimer", "join_url", "qr_png", "TRAINEE_URL_ENV",
            "DEFAULT_TRAINEE_URL", "SESSION_CSS"]
 
 log = logging.getLogger("arms_training.ui")
-TRAINEE_URL_ENV = "ARMS_TRAINING_TRAINEE_URL"
 DEFAULT_TRAINEE_URL = "http://127.0.0.1:8866/voila/render/exercise.ipynb"
 UNEXPECTED = "Something went wrong on our side; the session is safe in the store. Try again."
 TABS = ("Sessions", "Live room", "Discussion", "Export & survey")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from arms_training.serving import ServerSpec, staff_server, trainee_server
+from arms_training.serving import ServerSpec, staff_environ, staff_server, trainee_server
 
 __all__ = [
     "CHROMIUM", "CHROMIUM_ARGS", "RunningServer", "chromium_problem", "free_port", "start_server",
@@ -142,16 +142,23 @@ def start_server(spec: ServerSpec, *, data_dir: Path, log_path: Path,
 
 def start_trainee(workdir: Path, *, root: Path | None = None, pool: int = 0,
                   trust_proxy_user: bool = False, name: str = "trainee",
+                  data_dir: Path | None = None,
                   extra_args: list[str] | None = None) -> RunningServer:
     spec = trainee_server(port=free_port(), pool=pool, trust_proxy_user=trust_proxy_user,
                           root=root)
-    return start_server(spec, data_dir=workdir / f"{name}-data",
+    return start_server(spec, data_dir=data_dir or workdir / f"{name}-data",
                         log_path=workdir / f"{name}-voila.log", extra_args=extra_args)
 
 
-def start_staff(workdir: Path) -> RunningServer:
+def start_staff(workdir: Path, *, data_dir: Path | None = None,
+                trainee: RunningServer | None = None) -> RunningServer:
+    """The staff server; with ``trainee``, set up as ``arms-training serve`` pairs the two: the
+    session app's join link points at that trainee server (pass its ``data_dir`` too, so both
+    share one store)."""
     spec = staff_server(port=free_port(), token=secrets.token_urlsafe(18))
-    return start_server(spec, data_dir=workdir / "staff-data", log_path=workdir / "staff-voila.log")
+    env = staff_environ({}, trainee.spec) if trainee is not None else None
+    return start_server(spec, data_dir=data_dir or workdir / "staff-data",
+                        log_path=workdir / "staff-voila.log", extra_env=env)
 
 
 def kernel_processes(server: RunningServer) -> list[psutil.Process]:
