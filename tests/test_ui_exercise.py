@@ -590,8 +590,8 @@ def test_an_unexpected_error_is_a_message_not_a_traceback(content, store, monkey
 
 
 def test_feedback_html_escapes_everything():
+    from arms_training.reports.feedback import feedback_html
     from arms_training.responses import Trainee, new_response
-    from arms_training.ui.report_html import feedback_html
 
     v = make_vignette()
     r = new_response(Trainee(id="t1", agency="police"), v.id, 1, FW.id)

@@ -1,7 +1,7 @@
 """The joint session as HTML and CSV: fragments for the trainer's live view, the session pack.
 
 Every piece of trainee text (pseudonym, role, comment, override rationale) and of content goes
-through :func:`html.escape` before it reaches markup; CSV cells go through
+through :func:`arms_training.markup.esc` before it reaches markup; CSV cells go through
 :func:`arms_training.safe_export.safe_cell` so a pseudonym such as ``=HYPERLINK(...)`` is text
 when the file is opened in a spreadsheet. Scores in the CSV come from the shared scoring module.
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import html
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..content import AnswerKey, Vignette
 from ..framework import Framework
+from ..markup import esc
 from ..room import (
     Attendance,
     ChoiceCount,
@@ -45,10 +45,6 @@ __all__ = [
     "session_pack_html", "responses_csv", "csv_rows", "score_responses", "CSV_COLUMNS",
     "ScoreResult",
 ]
-
-
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _pct(x: float | None) -> str:

@@ -384,8 +384,7 @@ class AssessorsView(View):
 def feedback_item_html(dash: Dashboard, row: int, heading: str) -> str:
     """One response's feedback as the trainee saw it (shared scoring and feedback HTML), in a
     ``<details>`` that opens on click."""
-    from ..scoring import ScoringError
-    from .report_html import (
+    from ..reports.feedback import (
         factor_table_html,
         follow_up_html,
         level_html,
@@ -394,6 +393,7 @@ def feedback_item_html(dash: Dashboard, row: int, heading: str) -> str:
         priorities_html,
         total_html,
     )
+    from ..scoring import ScoringError
 
     response = dash.response(row)
     try:

@@ -15,10 +15,8 @@ import ipywidgets as w
 
 from ..content import Vignette
 from ..framework import Framework
-from ..responses import Response
-from .chart import profile_png
-from .components import classed, esc
-from .report_html import (
+from ..plots.feedback import profile_png
+from ..reports.feedback import (
     factor_table_html,
     feedback_html,
     follow_up_html,
@@ -29,6 +27,8 @@ from .report_html import (
     time_html,
     total_html,
 )
+from ..responses import Response
+from .components import classed, esc
 
 __all__ = ["FeedbackView", "download_link_html"]
 

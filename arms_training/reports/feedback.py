@@ -2,7 +2,6 @@
 
 Used both by the feedback view (fragments in ipywidgets.HTML) and for the downloadable report
 (one self-contained page). Every value from the report, the response or the content is escaped.
-Candidate to move to ``arms_training/reports.py`` beside the session and calibration reports.
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from typing import Any
 from ..content import Vignette
 from ..exercise_state import OTHER, STAGE_LABELS
 from ..framework import Framework
+from ..markup import CSS, esc
 from ..responses import Response
-from .components import CSS, esc
 
 __all__ = [
     "feedback_html", "total_html", "parts_html", "factor_table_html", "priorities_html",

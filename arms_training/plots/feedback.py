@@ -2,7 +2,7 @@
 
 matplotlib is imported inside :func:`profile_png` only, so the trainee kernel does not load it
 before the trainee submits. The Agg canvas is used directly: no pyplot, no backend selection,
-no global figure state in a long-lived kernel. Candidate to move to ``arms_training/plots.py``.
+no global figure state in a long-lived kernel.
 """
 
 from __future__ import annotations
