@@ -63,22 +63,26 @@ class ServerSpec:
             "--VoilaConfiguration.strip_sources=True",
             "--VoilaConfiguration.show_tracebacks=False",
             "--MappingKernelManager.allow_tracebacks=False",
-            f"--MappingKernelManager.allowed_message_types={ALLOWED_MESSAGES!r}",
             f"--MappingKernelManager.kernel_manager_class={__name__}.TracebackSafeKernelManager",
             "--VoilaConfiguration.allow_template_override=NO",
             "--VoilaConfiguration.allow_theme_override=NO",
-            f"--VoilaConfiguration.file_denylist={KEY_DENYLIST!r}",
             f"--MappingKernelManager.cull_idle_timeout={self.cull_idle_seconds}",
             "--MappingKernelManager.cull_interval=60",
             "--MappingKernelManager.cull_connected=False",
         ]
-        if self.header_envs:
-            args.append(f"--VoilaConfiguration.http_header_envs={self.header_envs!r}")
+        # List settings go item by item (traitlets 5 deprecates a Python list literal).
+        args += _items("MappingKernelManager.allowed_message_types", ALLOWED_MESSAGES)
+        args += _items("VoilaConfiguration.file_denylist", KEY_DENYLIST)
+        args += _items("VoilaConfiguration.http_header_envs", self.header_envs)
         if self.pool > 0:
             args += ["--VoilaConfiguration.preheat_kernel=True",
                      f"--VoilaConfiguration.default_pool_size={self.pool}"]
         args.append(f"--Voila.token={self.token}" if self.token else "--Voila.token=")
         return args
+
+
+def _items(name: str, values: list[str]) -> list[str]:
+    return [f"--{name}={v}" for v in values]
 
 
 def trainee_server(*, ip: str = "127.0.0.1", port: int = 8866, pool: int = 0,
