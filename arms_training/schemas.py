@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from .content import AnswerKey, Vignette
 from .framework import Framework
 from .responses import Response
+from .survey import Survey
 
 __all__ = ["SCHEMA_DIR", "MODELS", "generate", "write"]
 
@@ -23,6 +24,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "vignette": Vignette,
     "answer-key": AnswerKey,
     "response": Response,
+    "survey": Survey,
 }
 
 

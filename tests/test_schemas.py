@@ -24,6 +24,7 @@ def test_shipped_schema_matches_the_models(name):
     ("framework", "arms_training/frameworks/*.yaml"),
     ("vignette", "vignettes/*.yaml"),
     ("answer-key", "answer_keys/*.yaml"),
+    ("survey", "arms_training/data/survey.yaml"),
 ])
 def test_shipped_content_satisfies_its_schema(name, pattern):
     schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
