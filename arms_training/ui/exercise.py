@@ -27,6 +27,7 @@ from .cases import available_cases, load_answer_key
 from .components import Messages, case_file, classed, close_all, css_widget, esc, mark_stage
 from .components import stage_bar as make_stage_bar
 from .planning import PlanView
+from .preheat import wait_for_request
 from .priorities import LevelView, PrioritiesView
 from .rating import RatingView
 from .reading import ReadingView
@@ -86,10 +87,7 @@ class ExerciseApp:
         kernel receives them only when the page is requested, so wait for that first.
         """
         if environ is None:
-            if os.environ.get("VOILA_PREHEAT") == "True":
-                from voila.utils import wait_for_request
-
-                wait_for_request()
+            wait_for_request()  # returns at once unless this kernel is pre-heated
             environ = os.environ
         headers = {}
         if environ.get("HTTP_X_FORWARDED_USER"):
