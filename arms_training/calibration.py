@@ -8,11 +8,14 @@ records never stop a batch: they are counted and listed in :attr:`CalibrationTab
 
 Pipeline: :func:`load_responses` (or any iterable of Response) -> :func:`responses_frame` ->
 :func:`tables` -> :func:`write_tables`; :func:`load_frames` does the first two in one step, in
-several processes for a large JSONL file.
+several processes for a large JSONL file. Records sharing a ``response_id`` are scored once:
+:func:`tables` keeps the first copy and counts and lists the rest, as the staff dashboard does
+when it merges sources.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -49,10 +52,26 @@ from .scoring_batch import BatchScores, score_frames
 __all__ = [
     "CalibrationSettings", "Filters", "CalibrationTables", "ResponseFrames", "TABLE_NAMES",
     "responses_frame", "load_responses", "load_frames", "iter_source", "tables", "write_tables", "safe_cell",
-    "safe_frame", "BatchScores", "score_frames",
+    "safe_frame", "BatchScores", "score_frames", "bad_records_frame", "factor_summary_table",
+    "plan_findings_table", "DIRECTION_MIN", "FINDING_LABELS", "DUPLICATE_MESSAGE",
 ]
 
 TABLE_NAMES = ("assessors", "factors", "reliability", "agencies", "drift", "plans")
+DUPLICATE_MESSAGE = ("duplicate: an earlier record has the same response_id; this copy is skipped "
+                     "(the first copy is kept)")
+FINDING_LABELS = {
+    "unaddressed_priority": "Priority factor no action addresses",
+    "missing_essential": "Essential action missing",
+    "contraindicated": "Contraindicated action chosen",
+    "incomplete_action": "Action left incomplete",
+    "no_constructive_for_protective": "No action builds a protective factor",
+    "no_actions": "No actions at all",
+    "unexplained_level_override": "Level overridden without a rationale",
+    "significant_change_misjudged": "Significant change misjudged at review",
+}
+# A factor's mean signed difference from the key beyond a tenth of a scale step, on average,
+# is called a direction (project choice); inside it the factor is "balanced".
+DIRECTION_MIN = 0.10
 
 
 @dataclass(frozen=True)
@@ -165,7 +184,10 @@ class CalibrationTables:
 
     ``scores`` has one row per scored response (metadata and every score column of
     :data:`arms_training.scoring_batch.SCORE_COLUMNS`). ``bad`` lists the problems of every
-    record left out; ``n_bad`` counts the records.
+    record left out; ``n_bad`` counts the records. ``duplicates`` lists each later copy of a
+    ``response_id`` already read (skipped, not bad); ``n_records`` counts them too.
+    ``factor_summary`` and ``plan_findings`` are the dashboard's per-factor and per-finding
+    views (see :func:`factor_summary_table`), for the HTML report; ``None`` when not computed.
     """
 
     assessors: pd.DataFrame
@@ -181,6 +203,13 @@ class CalibrationTables:
     n_bad: int
     bad: list[Problem] = field(default_factory=list)
     settings: CalibrationSettings = field(default_factory=CalibrationSettings)
+    duplicates: list[Problem] = field(default_factory=list)
+    factor_summary: pd.DataFrame | None = None
+    plan_findings: pd.DataFrame | None = None
+
+    @property
+    def n_duplicates(self) -> int:
+        return len(self.duplicates)
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -193,13 +222,20 @@ class CalibrationTables:
 
     def summary(self, *, max_listed: int = 20) -> str:
         """A short plain-text summary: counts, bad records, flagged assessors with reasons."""
+        dup = self.n_duplicates
         lines = [f"{self.n_records} responses read: {self.n_scored} scored, {self.n_bad} bad, "
+                 f"{dup} duplicate{'' if dup == 1 else 's'} skipped, "
                  f"{self.n_filtered_out} outside the filters; "
                  f"{len(self.assessors)} assessors, {len(self.flagged)} flagged."]
         for p in self.bad[:max_listed]:
             lines.append(f"  bad: {p}")
         if len(self.bad) > max_listed:
             lines.append(f"  ... and {len(self.bad) - max_listed} more problems")
+        if dup:
+            ids = list(dict.fromkeys(p.path.split(" ")[1] for p in self.duplicates))
+            more = f" and {len(ids) - max_listed} more" if len(ids) > max_listed else ""
+            lines.append(f"  duplicate response_id (first copy kept): "
+                         f"{', '.join(ids[:max_listed])}{more}")
         for _, a in self.flagged.head(max_listed).iterrows():
             lines.append(f"  flagged: {a['trainee_id']} ({a['agency']}, n={a['n']}): "
                          f"{a['flag_reasons']}")
@@ -210,6 +246,19 @@ class CalibrationTables:
 
 def _record_count(problems: list[Problem]) -> int:
     return len({p.path for p in problems})
+
+
+def _drop_duplicates(frames: ResponseFrames) -> tuple[ResponseFrames, list[Problem]]:
+    """``frames`` without the later copies of each ``response_id``, and one Problem per copy
+    dropped (``response <id> (copy <n>)``)."""
+    ids = frames.responses["response_id"]
+    later = ids.duplicated(keep="first").to_numpy()
+    if not later.any():
+        return frames, []
+    copy = ids.groupby(ids, sort=False).cumcount().to_numpy() + 1
+    problems = [Problem(f"response {rid} (copy {n})", "response_id", DUPLICATE_MESSAGE)
+                for rid, n in zip(ids.to_numpy()[later], copy[later], strict=True)]
+    return subset_frames(frames, np.flatnonzero(~later)), problems
 
 
 def tables(responses: ResponseFrames | Iterable[Response | ContentError],
@@ -224,7 +273,8 @@ def tables(responses: ResponseFrames | Iterable[Response | ContentError],
     ----------
     responses : ResponseFrames or iterable of Response (and ContentError)
         ContentErrors (as :func:`arms_training.responses.iter_responses` yields for bad
-        records) are counted and listed, not raised.
+        records) are counted and listed, not raised. Of several records with one
+        ``response_id`` only the first is scored; the others are listed in ``duplicates``.
     keys : mapping of vignette id to AnswerKey, or a Library
         A Library also supplies ``vignettes`` when they are not given.
     frameworks : mapping of id to Framework, optional
@@ -251,8 +301,9 @@ def tables(responses: ResponseFrames | Iterable[Response | ContentError],
         good, load_problems = load_responses(responses)
         problems += load_problems
         responses = responses_frame(good)
+    responses, duplicates = _drop_duplicates(responses)
     n_loaded_bad = _record_count(problems)
-    n_records = len(responses) + n_loaded_bad
+    n_records = len(responses) + len(duplicates) + n_loaded_bad
     if filters is not None:
         keep = filters.mask(responses.responses)
         frames = subset_frames(responses, np.flatnonzero(keep)) if not keep.all() else responses
@@ -279,11 +330,80 @@ def tables(responses: ResponseFrames | Iterable[Response | ContentError],
         plans=plans_table(scored, batch, keys, used),
         scores=scored.drop(columns=["ok"]).reset_index(drop=True), n_records=n_records,
         n_filtered_out=n_filtered_out, n_scored=len(scored),
-        n_bad=n_loaded_bad + _record_count(batch.problems), bad=problems, settings=settings)
+        n_bad=n_loaded_bad + _record_count(batch.problems), bad=problems, settings=settings,
+        duplicates=duplicates, factor_summary=factor_summary_table(scored, batch, frameworks),
+        plan_findings=plan_findings_table(scored, batch, frameworks))
+
+
+def factor_summary_table(scored: pd.DataFrame, batch: BatchScores,
+                         frameworks: Mapping[str, Framework]) -> pd.DataFrame:
+    """Per factor over all vignettes: agreement with the key and the direction of the
+    disagreement, least agreement first. ``scored`` is a subset of the scored frame of
+    ``batch`` (index = frame row)."""
+    rows = scored.index.to_numpy()
+    kinds = {f.id: (f.name, f.kind) for fw in frameworks.values() for f in fw.factors}
+    out = []
+    for f in batch.exact.columns:
+        exact = batch.exact[f].to_numpy()[rows]
+        diff = batch.difference[f].to_numpy()[rows]
+        keyed = ~np.isnan(exact)
+        if f not in kinds or not keyed.any():
+            continue
+        numeric = ~np.isnan(diff)
+        close = numeric[keyed] & (np.abs(np.nan_to_num(diff[keyed])) <= 1)
+        within = (exact[keyed] == 1) | close
+        mean = float(diff[numeric].mean()) if numeric.any() else np.nan
+        direction = "" if math.isnan(mean) else (
+            "over-rated" if mean >= DIRECTION_MIN else
+            "under-rated" if mean <= -DIRECTION_MIN else "balanced")
+        out.append({
+            "factor": f, "name": kinds[f][0], "kind": kinds[f][1], "n": int(keyed.sum()),
+            "share_matching_key": float(exact[keyed].mean()),
+            "within_one": float(within.mean()), "mean_difference": mean,
+            "share_over": float((diff[numeric] > 0).mean()) if numeric.any() else np.nan,
+            "share_under": float((diff[numeric] < 0).mean()) if numeric.any() else np.nan,
+            "direction": direction})
+    columns = ["factor", "name", "kind", "n", "share_matching_key", "within_one",
+               "mean_difference", "share_over", "share_under", "direction"]
+    table = pd.DataFrame(out, columns=columns)
+    return table.sort_values("share_matching_key", kind="stable").reset_index(drop=True)
+
+
+def plan_findings_table(scored: pd.DataFrame, batch: BatchScores,
+                        frameworks: Mapping[str, Framework]) -> pd.DataFrame:
+    """Plan rubric findings by kind over the full-mode responses of ``scored``: how many
+    responses have each, their share, and the items most often concerned."""
+    full = scored[scored["mode"] == "full"]
+    found = batch.findings
+    found = found[found["row"].isin(full.index)]
+    per = found.drop_duplicates(["row", "finding"]).groupby("finding").size()
+    top = found.groupby(["finding", "item"]).size().rename("n").reset_index()
+    labels = {i.id: i.label for fw in frameworks.values() for i in fw.interventions}
+    labels |= {f.id: f.name for fw in frameworks.values() for f in fw.factors}
+    rows = []
+    for finding, n in per.items():
+        items = top[top["finding"] == finding].sort_values("n", ascending=False, kind="stable")
+        common = ", ".join(f"{labels.get(i, i)} ({k})" for i, k in
+                           zip(items["item"].head(3), items["n"].head(3), strict=True)
+                           if isinstance(i, str) and i)
+        rows.append({"finding": finding, "label": FINDING_LABELS.get(finding, finding),
+                     "n_responses": int(n), "share": n / len(full) if len(full) else np.nan,
+                     "most_common": common})
+    table = pd.DataFrame(rows, columns=["finding", "label", "n_responses", "share",
+                                        "most_common"])
+    return table.sort_values("n_responses", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def bad_records_frame(result: CalibrationTables) -> pd.DataFrame:
+    """``record, field, problem``: every problem of a record left out, then every duplicate
+    skipped (what ``bad_records.csv`` and the exports' ``bad_records`` sheet hold)."""
+    return pd.DataFrame([(p.path, p.field, p.message) for p in [*result.bad, *result.duplicates]],
+                        columns=["record", "field", "problem"])
 
 
 def write_tables(result: CalibrationTables, out_dir: str | Path) -> list[Path]:
-    """Write ``<table>.csv`` for each of :data:`TABLE_NAMES`, plus ``bad_records.csv``.
+    """Write ``<table>.csv`` for each of :data:`TABLE_NAMES`, plus ``bad_records.csv`` (records
+    left out, then duplicates skipped: :func:`bad_records_frame`).
 
     Every text cell passes through :func:`safe_cell` (formula-injection guard) because quality
     leads open these files in Excel.
@@ -291,8 +411,7 @@ def write_tables(result: CalibrationTables, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    bad = pd.DataFrame([(p.path, p.field, p.message) for p in result.bad],
-                       columns=["record", "field", "problem"])
+    bad = bad_records_frame(result)
     for name, frame in [*((n, result.table(n)) for n in TABLE_NAMES), ("bad_records", bad)]:
         path = out / f"{name}.csv"
         safe_frame(frame).to_csv(path, index=False, float_format="%.6g")

@@ -44,7 +44,16 @@ import pandas as pd
 from pydantic import ValidationError
 
 from . import agreement
-from .calibration import TABLE_NAMES, CalibrationSettings, CalibrationTables, Filters
+from .calibration import (
+    DIRECTION_MIN,
+    FINDING_LABELS,
+    TABLE_NAMES,
+    CalibrationSettings,
+    CalibrationTables,
+    Filters,
+    factor_summary_table,
+    plan_findings_table,
+)
 from .calibration_frames import ResponseFrames, concat_frames, paused_gc, responses_frame
 from .calibration_tables import (
     agencies_table,
@@ -70,16 +79,6 @@ __all__ = [
 Progress = Callable[[float, str], None]
 VIEW_NAMES = ("assessors", "factor_summary", "factors", "reliability", "agencies", "drift",
               "plans", "plan_findings")
-FINDING_LABELS = {
-    "unaddressed_priority": "Priority factor no action addresses",
-    "missing_essential": "Essential action missing",
-    "contraindicated": "Contraindicated action chosen",
-    "incomplete_action": "Action left incomplete",
-    "no_constructive_for_protective": "No action builds a protective factor",
-    "no_actions": "No actions at all",
-    "unexplained_level_override": "Level overridden without a rationale",
-    "significant_change_misjudged": "Significant change misjudged at review",
-}
 BAND_NOTES = {
     "krippendorff_alpha": "Krippendorff (2004): >= .800 reliable; .667-.800 tentative "
                           "conclusions only; < .667 unreliable",
@@ -90,9 +89,6 @@ BAND_NOTES = {
            ".75-.90 good, > .90 excellent",
     "percent_agreement": "no accepted band (not corrected for chance)",
 }
-# A factor's mean signed difference from the key beyond a tenth of a scale step, on average,
-# is called a direction (project choice); inside it the factor is "balanced".
-DIRECTION_MIN = 0.10
 # Records are turned into frames this many at a time, so the Response objects of a 100,000-line
 # import never all live at once (about 12 kB each; the JSON text kept for drill-down is ~3 kB).
 CHUNK = 5000
@@ -574,56 +570,10 @@ class Dashboard:
         return self._plan_findings(s)
 
     def _factor_summary(self, s: pd.DataFrame) -> pd.DataFrame:
-        rows = s.index.to_numpy()
-        kinds = {f.id: (f.name, f.kind) for fw in self.frameworks.values() for f in fw.factors}
-        out = []
-        for f in self.batch.exact.columns:
-            exact = self.batch.exact[f].to_numpy()[rows]
-            diff = self.batch.difference[f].to_numpy()[rows]
-            keyed = ~np.isnan(exact)
-            if f not in kinds or not keyed.any():
-                continue
-            numeric = ~np.isnan(diff)
-            close = numeric[keyed] & (np.abs(np.nan_to_num(diff[keyed])) <= 1)
-            within = (exact[keyed] == 1) | close
-            mean = float(diff[numeric].mean()) if numeric.any() else np.nan
-            direction = "" if math.isnan(mean) else (
-                "over-rated" if mean >= DIRECTION_MIN else
-                "under-rated" if mean <= -DIRECTION_MIN else "balanced")
-            out.append({
-                "factor": f, "name": kinds[f][0], "kind": kinds[f][1], "n": int(keyed.sum()),
-                "share_matching_key": float(exact[keyed].mean()),
-                "within_one": float(within.mean()), "mean_difference": mean,
-                "share_over": float((diff[numeric] > 0).mean()) if numeric.any() else np.nan,
-                "share_under": float((diff[numeric] < 0).mean()) if numeric.any() else np.nan,
-                "direction": direction})
-        columns = ["factor", "name", "kind", "n", "share_matching_key", "within_one",
-                   "mean_difference", "share_over", "share_under", "direction"]
-        table = pd.DataFrame(out, columns=columns)
-        return table.sort_values("share_matching_key", kind="stable").reset_index(drop=True)
+        return factor_summary_table(s, self.batch, self.frameworks)
 
     def _plan_findings(self, s: pd.DataFrame) -> pd.DataFrame:
-        full = s[s["mode"] == "full"]
-        found = self.batch.findings
-        found = found[found["row"].isin(full.index)]
-        per = found.drop_duplicates(["row", "finding"]).groupby("finding").size()
-        top = found.groupby(["finding", "item"]).size().rename("n").reset_index()
-        labels = {i.id: i.label for fw in self.frameworks.values() for i in fw.interventions}
-        labels |= {f.id: f.name for fw in self.frameworks.values() for f in fw.factors}
-        rows = []
-        for finding, n in per.items():
-            items = top[top["finding"] == finding].sort_values("n", ascending=False,
-                                                               kind="stable")
-            common = ", ".join(f"{labels.get(i, i)} ({k})" for i, k in
-                               zip(items["item"].head(3), items["n"].head(3), strict=True)
-                               if isinstance(i, str) and i)
-            rows.append({"finding": finding, "label": FINDING_LABELS.get(finding, finding),
-                         "n_responses": int(n), "share": n / len(full) if len(full) else np.nan,
-                         "most_common": common})
-        table = pd.DataFrame(rows, columns=["finding", "label", "n_responses", "share",
-                                            "most_common"])
-        return table.sort_values("n_responses", ascending=False, kind="stable").reset_index(
-            drop=True)
+        return plan_findings_table(s, self.batch, self.frameworks)
 
     def _reliability(self, s: pd.DataFrame, used: dict[str, Framework],
                      progress: Progress | None) -> pd.DataFrame:

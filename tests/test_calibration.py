@@ -440,3 +440,70 @@ def test_t_quantile_matches_scipy(dof, p):
     from arms_training.calibration_tables import t_quantile
 
     assert t_quantile(p, dof) == pytest.approx(float(stdtrit(dof, p)), abs=1e-6)
+
+
+# ------------------------------------------------------------------------------- duplicates
+
+
+def test_records_sharing_a_response_id_are_scored_once_first_copy_kept(demo):
+    responses = demo[0][:30]
+    # A later copy with every rating moved: were it scored, the first assessor's numbers move.
+    changed = responses[0].model_copy(update={"ratings": {f: 0 for f in FW.factor_ids}})
+    result = tables([*responses, changed, responses[5], responses[0]], LIB)
+    alone = tables(responses, LIB)
+    assert (result.n_records, result.n_scored, result.n_bad, result.n_duplicates) == (33, 30, 0, 3)
+    pd.testing.assert_frame_equal(result.assessors, alone.assessors)
+    pd.testing.assert_frame_equal(result.scores, alone.scores)
+    assert [p.path for p in result.duplicates] == [
+        f"response {responses[0].response_id} (copy 2)",
+        f"response {responses[5].response_id} (copy 2)",
+        f"response {responses[0].response_id} (copy 3)"]
+    assert "3 duplicates skipped" in result.summary()
+    assert str(responses[5].response_id) in result.summary()
+    assert "0 duplicates skipped" in alone.summary() and alone.duplicates == []
+
+
+def test_duplicates_are_dropped_before_filters_and_bad_ones_still_named(tmp_path, demo,
+                                                                       monkeypatch):
+    """Through the parallel loader (records re-read from the file on demand): after the copies
+    are dropped, a bad record is still named by its own response id."""
+    import arms_training.calibration_frames as cf
+
+    lines = [r.to_json().replace("\n", "") for r in demo[0][:40]]
+    broken = json.loads(lines[20]) | {"key_version": 42}
+    lines[20] = json.dumps(broken)
+    lines[3:3] = [lines[0], lines[1]]  # copies early, so every later row shifts
+    path = tmp_path / "dups.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(cf, "PARALLEL_MIN_BYTES", 0)
+    frames, problems = cf.load_frames(path, workers=2)
+    result = tables(frames, LIB, bad=problems, filters=Filters(agency="police"))
+    police = sum(r.trainee.agency == "police" for r in demo[0][:40])
+    assert result.n_records == 42 and result.n_duplicates == 2 and result.n_bad == 1
+    assert result.n_scored + result.n_filtered_out == 39
+    assert result.n_scored == police - (demo[0][20].trainee.agency == "police")
+    assert [str(p).split(":")[0] for p in result.bad] == [f"response {broken['response_id']}"]
+
+
+def test_bad_records_csv_lists_problems_then_duplicates(tmp_path, demo):
+    r = demo[0][0]
+    result = tables([r, r.model_copy(update={"key_version": 9}), r], LIB)
+    write_tables(result, tmp_path)
+    with (tmp_path / "bad_records.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(x["record"], x["field"]) for x in rows] == [
+        (f"response {r.response_id} (copy 2)", "response_id"),
+        (f"response {r.response_id} (copy 3)", "response_id")]
+    assert result.n_scored == 1 and result.n_bad == 0
+
+
+def test_factor_summary_and_plan_findings_are_the_dashboards(demo):
+    from arms_training.dashboard import Dashboard, DashboardState
+
+    settings = CalibrationSettings(n_boot=20)
+    result = tables(demo[0][:80], LIB, settings=settings, filters=Filters(agency="probation"))
+    d = Dashboard(LIB, state=DashboardState(settings=settings, agency=("probation",)))
+    d.import_responses(demo[0][:80])
+    pd.testing.assert_frame_equal(result.factor_summary, d.view("factor_summary"))
+    pd.testing.assert_frame_equal(result.plan_findings, d.view("plan_findings"))
+    assert len(result.factor_summary) and len(result.plan_findings)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from arms_training.errors import ContentError
 from arms_training.responses import Response, Trainee, new_response
 from arms_training.store import (
     CODE_ALPHABET,
@@ -225,6 +226,32 @@ def test_submissions_are_queried_by_session_vignette_trainee_and_time(store):
     assert {"response_id", "vignette_version", "key_version", "framework", "framework_version",
             "mode", "started_at", "total"} <= rows[0].keys()
 
+
+
+def test_a_stored_record_that_no_longer_validates_raises_or_is_collected(store):
+    """One stored response edited into an invalid one: the default still raises (naming it);
+    ``errors="collect"`` returns the others and one problem per thing wrong with it."""
+    made = [response(Trainee(id=f"pc-{i}", agency="police"), "v-a",
+                     submitted_at=datetime(2025, 3, 1, 9, i, tzinfo=UTC)) for i in range(3)]
+    for r in made:
+        submit(store, r)
+    broken = made[1].to_json_dict() | {"mode": "sideways"}
+    del broken["trainee"]
+    with store.engine.begin() as conn:
+        conn.execute(t.submissions.update()
+                     .where(t.submissions.c.response_id == str(made[1].response_id))
+                     .values(response=broken))
+    with pytest.raises(ContentError, match=f"submission {made[1].response_id}"):
+        store.submitted_responses()
+    good, problems = store.submitted_responses(errors="collect")
+    assert [r.response_id for r in good] == [made[0].response_id, made[2].response_id]
+    assert {p.field for p in problems} == {"mode", "trainee"}
+    assert {p.path for p in problems} == {
+        f"submission {made[1].response_id} (response {made[1].response_id})"}
+    only, none = store.submitted_responses(errors="collect", trainee_id="pc-0")
+    assert [r.response_id for r in only] == [made[0].response_id] and none == []
+    with pytest.raises(ValueError, match="errors='skip' is not valid"):
+        store.submitted_responses(errors="skip")  # type: ignore[call-overload]
 
 def test_concurrent_writers_lose_and_duplicate_nothing(store_url):
     """Forty kernels (threads here, each with its own Store) submit at once, some of them the

@@ -1,14 +1,19 @@
-"""``arms-training calibrate SOURCE --out DIR``: calibration tables as CSV plus a summary.
+"""``arms-training calibrate SOURCE --out DIR [--xlsx FILE] [--report FILE]``: calibration tables
+as CSV plus a summary, optionally as one XLSX workbook and an HTML report.
 
 SOURCE is a JSONL file, a folder of JSON responses or a database URL (``sqlite:///...``,
-``postgresql+psycopg://...``), read through :class:`arms_training.store.Store`. Exit 0 when the
-tables were written (bad records are listed, not fatal), 1 when nothing could be scored, 2 for a
-source that cannot be read.
+``postgresql+psycopg://...``), read through :class:`arms_training.store.Store`. Records sharing a
+``response_id`` are scored once (the first copy; the others are counted and listed), as the staff
+dashboard merges them. The workbook and the report are the dashboard's exports
+(:mod:`arms_training.reports.calibration`). Exit 0 when the tables were written (bad records,
+stored ones included, are listed, not fatal), 1 when nothing could be scored, 2 for a source that
+cannot be read or an output that cannot be written.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +24,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="folder for assessors.csv, factors.csv, reliability.csv, agencies.csv, "
                         "drift.csv, plans.csv (and bad_records.csv)")
+    p.add_argument("--xlsx", type=Path, metavar="FILE",
+                   help="also write the same tables as one workbook, a sheet per table")
+    p.add_argument("--report", type=Path, metavar="FILE",
+                   help="also write the HTML calibration report (figures embedded)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="processes for reading a large JSONL file (default: one per CPU; 1 on a "
                         "busy machine, where extra processes only compete)")
@@ -44,6 +53,7 @@ def _is_url(source: str) -> bool:
 
 
 def _from_store(url: str):
+    """``(responses, problems)``: a stored record that no longer validates is a bad record."""
     try:
         from ..store import Store
     except ImportError as exc:
@@ -51,9 +61,71 @@ def _from_store(url: str):
             from None
     store = Store(url)
     try:
-        return store.submitted_responses()
+        return store.submitted_responses(errors="collect")
     finally:
         store.close()
+
+
+def _shown_source(source: str) -> str:
+    """The source for the report, a database URL without its password."""
+    if not _is_url(source):
+        return source
+    try:
+        import sqlalchemy as sa
+
+        return sa.engine.make_url(source).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001  an odd URL has already been reported by the store
+        return "a database"
+
+
+def _unwritable(path: Path, *, folder: bool = False) -> str | None:
+    """Why ``path`` cannot be written as a file (a folder with ``folder``), or None if it looks
+    writable. A missing parent folder is created when writing."""
+    if path.exists():
+        if folder != path.is_dir():
+            return f"{path} is a {'file' if folder else 'folder'}; give a " \
+                   f"{'folder' if folder else 'file'} name"
+        return None if os.access(path, os.W_OK) else f"{path}: permission denied"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{path}: {parent} is not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{path}: permission denied (cannot create it in {parent})"
+    return None
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _described(args: argparse.Namespace, result) -> list[str]:
+    chosen = [f"{label} {', '.join(values)}" for label, values in (
+        ("agency", args.agency), ("area", args.area), ("vignette", args.vignette),
+        ("session", args.session), ("trainee", args.cohort)) if values]
+    if args.since or args.until:
+        chosen.insert(0, f"submitted {args.since or '...'} to {args.until or '...'}")
+    return [f"Source: {_shown_source(args.source)}",
+            f"Filters: {'; '.join(chosen) or 'none'}",
+            f"{result.n_records} records read: {result.n_scored} scored, {result.n_bad} not "
+            f"scored (listed at the end), {result.n_duplicates} duplicates skipped (same "
+            f"response_id as an earlier record: the first copy is kept), "
+            f"{result.n_filtered_out} outside the filters; {len(result.assessors)} assessors, "
+            f"{len(result.flagged)} flagged."]
+
+
+def _report_html(args: argparse.Namespace, result) -> str:
+    from ..dashboard import merge_reliability, problem_groups
+    from ..reports.calibration import export_tables, report_html
+
+    extra = {n: v for n, v in (("factor_summary", result.factor_summary),
+                               ("plan_findings", result.plan_findings)) if v is not None}
+    views = export_tables(result, extra)
+    views["reliability"] = merge_reliability(result.reliability, [])
+    return report_html(views, settings=result.settings, described=_described(args, result),
+                       problems=problem_groups([*result.bad, *result.duplicates]))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,9 +143,14 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
+    for option, path in (("--out", args.out), ("--xlsx", args.xlsx), ("--report", args.report)):
+        why = _unwritable(path, folder=option == "--out") if path is not None else None
+        if why:
+            print(f"calibrate: {option} {why}", file=sys.stderr)
+            return 2
     try:
         if _is_url(args.source):
-            responses, bad = _from_store(args.source), []
+            responses, bad = _from_store(args.source)
         else:
             path = Path(args.source)
             if not path.exists():
@@ -91,7 +168,26 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a bad filter date
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
-    written = write_tables(result, args.out)
     print(result.summary())
+    try:
+        written = write_tables(result, args.out)
+    except OSError as exc:
+        print(f"calibrate: cannot write the tables to {args.out}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     print(f"wrote {', '.join(p.name for p in written)} to {args.out}")
+    outputs = []
+    if args.xlsx is not None:
+        from ..reports.calibration import export_tables, workbook_bytes
+
+        outputs.append((args.xlsx, lambda: workbook_bytes(export_tables(result))))
+    if args.report is not None:
+        outputs.append((args.report, lambda: _report_html(args, result).encode("utf-8")))
+    for path, make in outputs:
+        try:
+            _write(path, make())
+        except OSError as exc:
+            print(f"calibrate: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {path}")
     return 0 if result.n_scored or not result.n_records else 1

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..calibration import TABLE_NAMES, CalibrationSettings, CalibrationTables
+from ..calibration import TABLE_NAMES, CalibrationSettings, CalibrationTables, bad_records_frame
 from ..safe_export import safe_frame
 
 __all__ = [
@@ -46,12 +46,12 @@ _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 def export_tables(result: CalibrationTables, extra: Mapping[str, pd.DataFrame] | None = None
                   ) -> dict[str, pd.DataFrame]:
-    """The six command-line tables, any ``extra`` views, and ``bad_records``, in
+    """The six command-line tables, any ``extra`` views, and ``bad_records`` (as in
+    ``bad_records.csv``: :func:`~arms_training.calibration.bad_records_frame`), in
     :data:`EXPORT_NAMES` order."""
     tables = {n: result.table(n) for n in TABLE_NAMES}
     tables |= dict(extra or {})
-    tables["bad_records"] = pd.DataFrame([(p.path, p.field, p.message) for p in result.bad],
-                                         columns=["record", "field", "problem"])
+    tables["bad_records"] = bad_records_frame(result)
     order = [n for n in EXPORT_NAMES if n in tables] + [n for n in tables if n not in
                                                         EXPORT_NAMES]
     return {n: tables[n] for n in order}

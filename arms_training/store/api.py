@@ -13,10 +13,11 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import sqlalchemy as sa
 
+from ..errors import ContentError, Problem
 from ..responses import MAX_TEXT, Response, Trainee, now, parse_response
 from . import schema as t
 from .config import default_url
@@ -178,21 +179,51 @@ class Store:
             framework_version=row.framework_version, submitted_at=row.submitted_at,
             rescores=tuple(_rescore(r) for r in rescored))
 
+    @overload
     def submitted_responses(self, *, session_code: str | None = None,
                             vignette_id: str | None = None, trainee_id: str | None = None,
-                            since: datetime | None = None,
-                            until: datetime | None = None) -> list[Response]:
+                            since: datetime | None = None, until: datetime | None = None,
+                            errors: Literal["raise"] = "raise") -> list[Response]: ...
+
+    @overload
+    def submitted_responses(self, *, session_code: str | None = None,
+                            vignette_id: str | None = None, trainee_id: str | None = None,
+                            since: datetime | None = None, until: datetime | None = None,
+                            errors: Literal["collect"]) -> tuple[list[Response], list[Problem]]:
+        ...
+
+    def submitted_responses(self, *, session_code: str | None = None,
+                            vignette_id: str | None = None, trainee_id: str | None = None,
+                            since: datetime | None = None, until: datetime | None = None,
+                            errors: Literal["raise", "collect"] = "raise"
+                            ) -> list[Response] | tuple[list[Response], list[Problem]]:
         """Submitted responses in submission order.
 
         ``session_code``, ``vignette_id``, ``trainee_id`` match exactly; ``since`` (inclusive)
         and ``until`` (exclusive) bound ``submitted_at``; naive datetimes are taken as UTC.
+
+        A stored record that no longer validates (the Response format moved on, or the row was
+        edited by hand) raises :class:`~arms_training.errors.ContentError` with
+        ``errors="raise"``. With ``errors="collect"`` it is skipped and the result is
+        ``(responses, problems)``: each problem names the record as ``submission <id>``.
         """
+        if errors not in ("raise", "collect"):
+            raise ValueError(f"errors={errors!r} is not valid; allowed: 'raise', 'collect'")
         stmt = _ordered(_filtered(
             sa.select(t.submissions.c.response, t.submissions.c.response_id),
             session_code, vignette_id, trainee_id, since, until))
         with self._read("list the submissions") as conn:
             rows = conn.execute(stmt).all()
-        return [parse_response(r.response, f"submission {r.response_id}") for r in rows]
+        if errors == "raise":
+            return [parse_response(r.response, f"submission {r.response_id}") for r in rows]
+        responses: list[Response] = []
+        problems: list[Problem] = []
+        for r in rows:
+            try:
+                responses.append(parse_response(r.response, f"submission {r.response_id}"))
+            except ContentError as exc:
+                problems.extend(exc.problems)
+        return responses, problems
 
     def submission_rows(self, *, session_code: str | None = None,
                         vignette_id: str | None = None, trainee_id: str | None = None,
