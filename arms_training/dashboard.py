@@ -8,12 +8,10 @@ the command line give the same numbers for the same responses and filters (each 
 scored on its own, so scoring everything then filtering equals filtering then scoring).
 
 Import (:meth:`Dashboard.import_path`, :meth:`Dashboard.import_bytes`, :meth:`Dashboard.load_store`)
-    JSONL (one response per line, what ``arms-training demo-data`` and store exports write), a
-    JSON file (one response or a list), a folder of JSON files, or CSV with a ``response``
-    column holding one response as JSON per row. Responses are merged by ``response_id``: the
-    first copy seen is kept, later copies are counted as duplicates. A file of the wrong kind
-    raises :class:`SourceError` naming the file and what to do; bad records are counted and
-    listed, never fatal. ``progress(fraction, label)`` is called as records are read.
+    The readers are in :mod:`arms_training.dashboard_import`. Responses are merged by
+    ``response_id``: the first copy seen is kept, later copies are counted as duplicates. Bad
+    records are counted and listed, never fatal. ``progress(fraction, label)`` is called as
+    records are read.
 Cohort
     The Response format has no cohort field: a trainee's cohort is the month (``YYYY-MM``, UTC)
     of their first response among all loaded responses. Sessions are filtered separately.
@@ -28,12 +26,9 @@ Views (:data:`VIEW_NAMES`)
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -41,7 +36,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from . import agreement
 from .calibration import (
@@ -65,9 +59,17 @@ from .calibration_tables import (
     scored_frame,
 )
 from .content import Library, load_library
+from .dashboard_import import (
+    ImportReport,
+    Progress,
+    Records,
+    SourceError,
+    read_bytes,
+    read_path,
+)
 from .errors import ContentError, Problem
 from .framework import Framework, framework_by_id
-from .responses import MAX_TEXT, Response, parse_response
+from .responses import Response
 from .scoring_batch import BatchScores, score_frames
 
 __all__ = [
@@ -76,7 +78,6 @@ __all__ = [
     "problem_groups", "merge_reliability",
 ]
 
-Progress = Callable[[float, str], None]
 VIEW_NAMES = ("assessors", "factor_summary", "factors", "reliability", "agencies", "drift",
               "plans", "plan_findings")
 BAND_NOTES = {
@@ -92,214 +93,8 @@ BAND_NOTES = {
 # Records are turned into frames this many at a time, so the Response objects of a 100,000-line
 # import never all live at once (about 12 kB each; the JSON text kept for drill-down is ~3 kB).
 CHUNK = 5000
-# csv's default field limit (128 kB) is below a response with several long notes.
-CSV_FIELD_LIMIT = 16 * 1024 * 1024
 # Views kept for recent filter choices (each at most a table per assessor).
 CACHE_SIZE = 48
-
-
-class SourceError(ValueError):
-    """A whole import source is unusable (wrong kind of file); the message says what to do."""
-
-
-@dataclass
-class ImportReport:
-    """What one import did: records read, new, duplicates skipped, and the bad records."""
-
-    source: str
-    n_records: int = 0
-    n_new: int = 0
-    n_duplicates: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def n_bad(self) -> int:
-        return len({p.path for p in self.problems})
-
-    def message(self) -> str:
-        dup = (f"; {self.n_duplicates} duplicate{'s' if self.n_duplicates != 1 else ''} "
-               "skipped (same response_id as one already loaded: the first copy is kept)"
-               if self.n_duplicates else "")
-        bad = f"; {self.n_bad} record{'s' if self.n_bad != 1 else ''} could not be read" \
-            if self.n_bad else ""
-        return f"{self.source}: {self.n_records} records read, {self.n_new} new{dup}{bad}."
-
-
-class _Records(Sequence):
-    """Loaded responses kept as JSON text and parsed again on demand (drill-down, checks)."""
-
-    def __init__(self, items: list[str | bytes] | None = None) -> None:
-        self.items: list[str | bytes] = items or []
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, i):  # type: ignore[override]
-        return Response.model_validate_json(self.items[i])
-
-
-# ---------------------------------------------------------------------------------- reading
-
-
-def _parse_text(text: str | bytes, source: str) -> Response:
-    """One response from JSON text; problems worded by the shared ``parse_response``."""
-    try:
-        response = Response.model_validate_json(text)
-    except ValidationError:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ContentError.single(source, "", f"malformed JSON: {exc.msg}") from None
-        return parse_response(data, source)
-    if any(len(t) > MAX_TEXT for t in response.notes.values()):
-        return parse_response(json.loads(text), source)
-    return response
-
-
-_WRONG_CSV = (
-    ({"response_id", "score_source", "total"},
-     "is a session responses CSV: it summarises scores, not whole responses. Import the "
-     "responses as JSONL (arms-training export, or the database) instead"),
-    ({"trainee_id", "flag_reasons"}, "is a calibration table (assessors.csv): an output, not "
-                                     "responses"),
-    ({"statistic", "ci_low"}, "is a calibration table (reliability.csv): an output, not "
-                              "responses"),
-)
-
-
-def _sniff(head: bytes, name: str) -> str:
-    if head.startswith(b"PK\x03\x04"):
-        raise SourceError(f"{name} is a zip archive or an Excel workbook, not responses: export "
-                          "them as JSONL (one response per line) or CSV with a 'response' column")
-    if b"\x00" in head or head.startswith((b"\x89PNG", b"%PDF", b"\xff\xd8")):
-        raise SourceError(f"{name} is not a text file; import JSONL (one response per line), "
-                          "JSON or CSV with a 'response' column")
-    lower = name.lower()
-    if lower.endswith((".jsonl", ".ndjson")):
-        return "jsonl"
-    if lower.endswith(".csv"):
-        return "csv"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"["):
-        return "json"
-    if lower.endswith(".json") and not _one_line_per_object(head):
-        return "json"
-    if text.startswith(b"{"):
-        return "jsonl"
-    if lower.endswith((".json", ".txt")) or not text:
-        return "jsonl"
-    return "csv"
-
-
-def _one_line_per_object(head: bytes) -> bool:
-    first = head.lstrip().split(b"\n", 1)[0].strip()
-    return first.startswith(b"{") and first.endswith(b"}")
-
-
-def _iter_jsonl(fh, name: str, total: int, progress: Progress | None
-                ) -> Iterator[tuple[Response | ContentError, bytes]]:
-    done = 0
-    for lineno, raw in enumerate(fh, 1):
-        done += len(raw)
-        if progress is not None and lineno % 2000 == 0:
-            progress(done / max(total, 1), f"reading {name}")
-        if not raw.strip():
-            continue
-        try:
-            yield _parse_text(raw, f"{name}:{lineno}"), raw
-        except ContentError as exc:
-            yield exc, raw
-
-
-def _iter_json(data: bytes, name: str) -> Iterator[tuple[Response | ContentError, bytes]]:
-    try:
-        doc = json.loads(data.decode("utf-8-sig", errors="replace"))
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"{name} is not valid JSON ({exc.msg}, line {exc.lineno}); import "
-                          "JSONL (one response per line), JSON or CSV") from None
-    items = doc if isinstance(doc, list) else [doc]
-    for i, item in enumerate(items):
-        source = f"{name}[{i}]" if isinstance(doc, list) else name
-        try:
-            yield parse_response(item, source), json.dumps(item).encode()
-        except ContentError as exc:
-            yield exc, b""
-
-
-def _iter_csv(text: str, name: str, progress: Progress | None
-              ) -> Iterator[tuple[Response | ContentError, bytes]]:
-    if csv.field_size_limit() < CSV_FIELD_LIMIT:
-        csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = {h.strip().lower() for h in reader.fieldnames or ()}
-    column = next((h for h in reader.fieldnames or () if h.strip().lower() in
-                   ("response", "response_json")), None)
-    if column is None:
-        for needed, what in _WRONG_CSV:
-            if needed <= header:
-                raise SourceError(f"{name} {what}")
-        shown = ", ".join(sorted(header)[:8]) or "none"
-        raise SourceError(f"{name} has no 'response' column (columns: {shown}); calibration "
-                          "needs whole responses: CSV with one response as JSON per row in a "
-                          "'response' column, or JSONL")
-    total = max(text.count("\n"), 1)
-    for i, row in enumerate(reader, 2):
-        if progress is not None and i % 2000 == 0:
-            progress(i / total, f"reading {name}")
-        cell = (row.get(column) or "").strip()
-        if not cell:
-            continue
-        try:
-            yield _parse_text(cell, f"{name}:row {i}"), cell.encode()
-        except ContentError as exc:
-            yield exc, b""
-
-
-def _iter_folder(path: Path, progress: Progress | None
-                 ) -> Iterator[tuple[Response | ContentError, bytes]]:
-    files = sorted(path.glob("*.json"))
-    if not files:
-        raise SourceError(f"{path} is a folder with no .json files; import a JSONL file, or a "
-                          "folder of JSON responses")
-    for i, child in enumerate(files, 1):
-        if progress is not None and i % 200 == 0:
-            progress(i / len(files), f"reading {path.name}")
-        data = child.read_bytes()
-        try:
-            yield _parse_text(data, str(child)), data
-        except ContentError as exc:
-            yield exc, b""
-
-
-def _read_path(path: Path, progress: Progress | None
-               ) -> Iterator[tuple[Response | ContentError, bytes]]:
-    if path.is_dir():
-        yield from _iter_folder(path, progress)
-        return
-    if not path.is_file():
-        raise SourceError(f"{path}: no such file or folder on this server")
-    with path.open("rb") as fh:
-        kind = _sniff(fh.read(8192), path.name)
-        fh.seek(0)
-        if kind == "jsonl":
-            yield from _iter_jsonl(fh, path.name, path.stat().st_size, progress)
-            return
-        data = fh.read()
-    if kind == "json":
-        yield from _iter_json(data, path.name)
-    else:
-        yield from _iter_csv(data.decode("utf-8", errors="replace"), path.name, progress)
-
-
-def _read_bytes(content: bytes, name: str, progress: Progress | None
-                ) -> Iterator[tuple[Response | ContentError, bytes]]:
-    kind = _sniff(content[:8192], name)
-    if kind == "jsonl":
-        yield from _iter_jsonl(io.BytesIO(content), name, len(content), progress)
-    elif kind == "json":
-        yield from _iter_json(content, name)
-    else:
-        yield from _iter_csv(content.decode("utf-8", errors="replace"), name, progress)
 
 
 # ------------------------------------------------------------------------------------ state
@@ -353,7 +148,7 @@ class Dashboard:
         self.library = library if library is not None else load_library()
         self.state = state or DashboardState()
         self.reports: list[ImportReport] = []
-        self._records = _Records()
+        self._records = Records()
         self._seen: set[str] = set()
         self._parts: list[ResponseFrames] = []
         self.frames: ResponseFrames
@@ -377,20 +172,25 @@ class Dashboard:
     def import_path(self, path: str | Path, *, progress: Progress | None = None) -> ImportReport:
         """Import a JSONL/JSON/CSV file or a folder of JSON files on this server."""
         path = Path(path).expanduser()
-        return self._import(_read_path(path, progress), path.name or str(path), progress)
+        return self._import(read_path(path, progress), path.name or str(path), progress)
 
     def import_bytes(self, content: bytes, name: str, *,
                      progress: Progress | None = None) -> ImportReport:
         """Import an uploaded file's content (``name`` decides the format with the content)."""
-        return self._import(_read_bytes(content, name, progress), name, progress)
+        return self._import(read_bytes(content, name, progress), name, progress)
 
     def load_store(self, store, *, progress: Progress | None = None) -> ImportReport:
-        """Every submitted response in ``store`` (a :class:`arms_training.store.Store`)."""
+        """Every submitted response in ``store`` (a :class:`arms_training.store.Store`); a stored
+        record that no longer validates is listed as a bad record, like a bad line of a file."""
         if progress is not None:
             progress(0.0, "reading the training database")
-        responses = store.submitted_responses()
-        items = ((r, r.model_dump_json().encode()) for r in responses)
-        return self._import(items, "training database", progress, total=len(responses))
+        responses, problems = store.submitted_responses(errors="collect")
+        items = [(r, r.model_dump_json().encode()) for r in responses]
+        by_record: dict[str, list[Problem]] = {}
+        for p in problems:
+            by_record.setdefault(p.path, []).append(p)
+        items += [(ContentError(ps), b"") for ps in by_record.values()]
+        return self._import(items, "training database", progress, total=len(items))
 
     def import_responses(self, responses: Iterable[Response], name: str = "responses", *,
                          progress: Progress | None = None) -> ImportReport:
@@ -469,7 +269,7 @@ class Dashboard:
 
     def clear(self) -> None:
         """Forget every loaded response (the filters and thresholds stay)."""
-        self.reports, self._records, self._seen, self._parts = [], _Records(), set(), []
+        self.reports, self._records, self._seen, self._parts = [], Records(), set(), []
         self.frames = responses_frame([])
         self.batch = score_frames(self.frames, self.library.keys)
         self.scored = scored_frame(self.frames, self.batch).assign(cohort=pd.Series(dtype=object))

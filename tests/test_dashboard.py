@@ -245,6 +245,31 @@ def test_jsonl_json_csv_folder_and_store_merge_without_duplicates(demo, tmp_path
     assert (again.n_new, again.n_duplicates) == (len(records) - 14, 14)
 
 
+
+def test_a_stored_record_that_no_longer_validates_is_listed_and_the_rest_load(demo, tmp_path):
+    from arms_training.store import schema as t
+
+    _, path = demo
+    records = [Response.model_validate_json(rec) for rec in lines(path)[:3]]
+    with Store(f"sqlite:///{tmp_path}/arms.sqlite") as store:
+        for r in records:
+            report = score(r, LIB.keys[r.vignette_id], FW).to_dict()
+            store.submit(r, score=report, key_version=r.key_version, framework_version=FW.version)
+        broken = records[1].to_json_dict() | {"mode": "sideways"}
+        del broken["trainee"]
+        with store.engine.begin() as conn:
+            conn.execute(t.submissions.update()
+                         .where(t.submissions.c.response_id == str(records[1].response_id))
+                         .values(response=broken))
+        d = Dashboard(LIB)
+        report = d.load_store(store)
+    # One record with two things wrong is one bad record, listed with both.
+    assert (report.n_records, report.n_new, report.n_bad) == (3, 2, 1)
+    assert {p.field for p in report.problems} == {"mode", "trainee"}
+    assert all(str(records[1].response_id) in p.path for p in report.problems)
+    assert "1 record could not be read" in report.message()
+    assert d.n_loaded == 2
+
 def test_progress_is_reported_while_a_large_file_is_read(tmp_path):
     path = demo_file(tmp_path, trainees=700, each=8, seed=5)
     seen: list[tuple[float, str]] = []

@@ -253,6 +253,7 @@ def test_a_stored_record_that_no_longer_validates_raises_or_is_collected(store):
     with pytest.raises(ValueError, match="errors='skip' is not valid"):
         store.submitted_responses(errors="skip")  # type: ignore[call-overload]
 
+
 def test_concurrent_writers_lose_and_duplicate_nothing(store_url):
     """Forty kernels (threads here, each with its own Store) submit at once, some of them the
     same responses: every response is stored exactly once and created exactly once.
