@@ -428,6 +428,26 @@ def test_a_database_failure_during_refresh_is_shown_and_the_view_keeps_going(sto
     assert "0 submissions" in app.updated.value
 
 
+
+def test_a_stored_response_that_no_longer_validates_is_left_out_and_said_once(store):
+    from arms_training.store import schema as t
+
+    app = started(store, anonymise=False)
+    made = [make_response(tid=f"pol-{i}", session_code=app.code) for i in range(2)]
+    for r in made:
+        submit(store, r)
+    broken = made[0].to_json_dict() | {"mode": "sideways"}
+    with store.engine.begin() as conn:
+        conn.execute(t.submissions.update()
+                     .where(t.submissions.c.response_id == str(made[0].response_id))
+                     .values(response=broken))
+    assert app.refresh(force=True)
+    assert [str(r.response_id) for r in app.data.responses] == [str(made[1].response_id)]
+    assert "1 stored response of this session could not be read" in app.messages.text
+    app.messages.clear()
+    app.refresh(force=True)  # the same problem is not announced on every refresh
+    assert app.messages.text == ""
+
 # -- the exercise in a session ------------------------------------------------------------------
 
 

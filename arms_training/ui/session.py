@@ -200,6 +200,7 @@ class SessionApp:
         self._survey_key: tuple | None = None
         self._qr_for: str | None = None
         self._stale = False
+        self._unreadable: list[str] = []
         self.messages = Messages("arms-session-message")
         self._build()
         self.timer = LiveTimer(self._tick, refresh_seconds)
@@ -458,7 +459,9 @@ class SessionApp:
             raise SessionError(f"session {self.code} no longer exists")
         lib = self.library
         vids = [v for v in dict.fromkeys(session.vignette_ids) if v in lib.vignettes]
-        responses = self.store.submitted_responses(session_code=self.code)
+        responses, problems = self.store.submitted_responses(session_code=self.code,
+                                                             errors="collect")
+        self._report_unreadable(problems)
         vids += [r.vignette_id for r in responses
                  if r.vignette_id in lib.vignettes and r.vignette_id not in vids]
         frameworks = {}
@@ -474,6 +477,20 @@ class SessionApp:
             responses=responses, drafts=self.store.drafts(session_code=self.code),
             keys={v: lib.keys[v] for v in frameworks if v in lib.keys},
             survey_rows=self.store.survey_rows(self.code))
+
+    def _report_unreadable(self, problems: list) -> None:
+        """A stored response that no longer validates is left out of the room, said once."""
+        records = sorted({p.path for p in problems})
+        if records == self._unreadable:
+            return
+        self._unreadable = records
+        for p in problems:
+            log.warning("session %s: stored response not readable: %s", self.code, p)
+        if records:
+            self.messages.show(f"{len(records)} stored response{'s' if len(records) != 1 else ''}"
+                               " of this session could not be read and "
+                               f"{'are' if len(records) != 1 else 'is'} left out of the view "
+                               "(details in the app log).", "warning")
 
     def _tick(self) -> None:
         if self.auto.value and self.code is not None:
