@@ -4,41 +4,66 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as w
 
 from ..exercise_state import Exercise, InputError
-from .components import Messages, classed
+from .components import Kind, Messages, classed
 
-__all__ = ["guarded", "StageView", "UNEXPECTED"]
+__all__ = ["guard", "guarded", "sentence", "StageView", "UNEXPECTED", "TRAINEE_ERRORS"]
 
 log = logging.getLogger("arms_training.ui")
 UNEXPECTED = ("Something went wrong on our side. Your work on this page is kept; try again, and "
               "tell your trainer if it happens again.")
 
 
-def guarded(messages: Callable[[], Messages]) -> Callable:
-    """Wrap a widget callback so that no exception escapes into the kernel's output.
+def sentence(text: object) -> str:
+    """An exception's text as a sentence for the page: capital first letter, final stop."""
+    text = str(text).strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
-    An InputError is the trainee's to fix and is shown as is; anything else is logged (for
-    the server's log, never the page) and shown as a friendly message.
+
+# What a person can act on, and how it is shown; anything else is our fault.
+Expected = Sequence[tuple[type[BaseException], Kind, Callable[[BaseException], str]]]
+TRAINEE_ERRORS: Expected = ((InputError, "warning", str),)
+
+
+def guard(fn: Callable[..., Any], messages: Callable[[], Messages], *,
+          expected: Expected = TRAINEE_ERRORS, unexpected: str = UNEXPECTED) -> Callable[..., Any]:
+    """``fn`` wrapped so that no exception escapes into the kernel's output (and so the page).
+
+    An exception of an ``expected`` type is shown in ``messages()`` as its formatter says, at
+    its level; anything else is logged (to the app log, never the page) and shown as
+    ``unexpected``. The wrapper returns ``fn``'s result, or None after an error.
     """
 
-    def decorate(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(*args, **kwargs)
-            except InputError as exc:
-                messages().show(str(exc), "warning")
-            except Exception:  # noqa: BLE001 - the page must survive anything
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the page must survive anything
+            for kind, level, text in expected:
+                if isinstance(exc, kind):
+                    messages().show(text(exc), level)
+                    break
+            else:
                 log.exception("callback %s failed", getattr(fn, "__name__", fn))
-                messages().show(UNEXPECTED, "error")
-            return None
+                messages().show(unexpected, "error")
+        return None
 
-        return wrapper
+    return wrapper
+
+
+def guarded(messages: Callable[[], Messages], **options: Any) -> Callable:
+    """:func:`guard` as a decorator: ``@guarded(lambda: view.messages)``."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return guard(fn, messages, **options)
 
     return decorate
 

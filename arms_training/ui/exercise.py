@@ -22,7 +22,7 @@ from ..framework import Framework, framework_by_id
 from ..responses import new_response
 from ..store import SessionError, Store, StoreError
 from .autosave import Autosaver
-from .base import UNEXPECTED
+from .base import TRAINEE_ERRORS, guard, sentence
 from .cases import available_cases, load_answer_key
 from .components import Messages, case_file, classed, close_all, css_widget, esc, mark_stage
 from .components import stage_bar as make_stage_bar
@@ -41,6 +41,9 @@ log = logging.getLogger("arms_training.ui")
 VIEWS = {"gather": ReadingView, "rate": RatingView, "prioritise": PrioritiesView,
          "level": LevelView, "plan": PlanView, "review": ReviewView}
 Scorer = Callable[..., Any]
+
+# A database that is busy or gone is not the trainee's fault but is worth telling them plainly.
+EXERCISE_ERRORS = (*TRAINEE_ERRORS, (StoreError, "error", sentence))
 
 
 class ExerciseApp:
@@ -105,21 +108,7 @@ class ExerciseApp:
     def _safe(self, fn: Callable[..., Any],
               where: Callable[[], Messages] | None = None) -> Callable[..., Any]:
         """Callbacks never raise: the trainee sees a message, the kernel keeps running."""
-
-        def run(*args: Any) -> Any:
-            messages = where() if where is not None else self.messages
-            try:
-                return fn(*args)
-            except InputError as exc:
-                messages.show(str(exc), "warning")
-            except StoreError as exc:
-                messages.show(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", "error")
-            except Exception:  # noqa: BLE001
-                log.exception("callback failed")
-                messages.show(UNEXPECTED, "error")
-            return None
-
-        return run
+        return guard(fn, where or (lambda: self.messages), expected=EXERCISE_ERRORS)
 
     def _click(self, button: w.Button, fn: Callable[[], Any]) -> w.Button:
         safe = self._safe(fn)

@@ -45,6 +45,7 @@ from ..room import attendance, prompts, summarise
 from ..serving import TRAINEE_URL_ENV
 from ..store import SessionError, Store, StoreError, normalise_session_code
 from ..survey import Survey, default_survey, summarise_survey
+from .base import guard, sentence
 from .components import Messages, classed, close_all
 
 __all__ = ["SessionApp", "LiveTimer", "join_url", "qr_png", "TRAINEE_URL_ENV",
@@ -53,6 +54,7 @@ __all__ = ["SessionApp", "LiveTimer", "join_url", "qr_png", "TRAINEE_URL_ENV",
 log = logging.getLogger("arms_training.ui")
 DEFAULT_TRAINEE_URL = "http://127.0.0.1:8866/voila/render/exercise.ipynb"
 UNEXPECTED = "Something went wrong on our side; the session is safe in the store. Try again."
+SESSION_ERRORS = ((SessionError, "warning", sentence), (StoreError, "error", sentence))
 TABS = ("Sessions", "Live room", "Discussion", "Export & survey")
 
 SESSION_CSS = """
@@ -227,20 +229,7 @@ class SessionApp:
 
     def _safe(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """Callbacks never raise: the trainer sees a message, the kernel keeps running."""
-
-        def run(*args: Any) -> Any:
-            try:
-                return fn(*args)
-            except SessionError as exc:
-                self.messages.show(_sentence(str(exc)), "warning")
-            except StoreError as exc:
-                self.messages.show(_sentence(str(exc)), "error")
-            except Exception:  # noqa: BLE001
-                log.exception("session app callback failed")
-                self.messages.show(UNEXPECTED, "error")
-            return None
-
-        return run
+        return guard(fn, lambda: self.messages, expected=SESSION_ERRORS, unexpected=UNEXPECTED)
 
     def _button(self, description: str, css: str, fn: Callable[[], Any], **kw: Any) -> w.Button:
         b = classed(w.Button(description=description, **kw), css)
@@ -373,7 +362,7 @@ class SessionApp:
         try:
             code = normalise_session_code(code)
         except SessionError as exc:
-            self.messages.show(_sentence(str(exc)), "warning")
+            self.messages.show(sentence(str(exc)), "warning")
             return
         session = self.store.get_session(code)
         if session is None:
@@ -655,10 +644,3 @@ class SessionApp:
         self.timer.stop()
         close_all(self.widget)
 
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."

@@ -11,7 +11,7 @@ import ipywidgets as w
 from ..content import Vignette
 from ..exercise_state import InputError, make_trainee
 from ..responses import AGENCIES, Trainee
-from .base import UNEXPECTED, log
+from .base import guard
 from .components import Messages, classed, esc
 
 __all__ = ["StartScreen", "StartChoice", "card_html"]
@@ -150,10 +150,4 @@ class StartScreen:
         self._guard(lambda: self.on_start(self.choice()))
 
     def _guard(self, fn: Callable[..., object], *args: object) -> None:
-        try:
-            fn(*args)
-        except InputError as exc:
-            self.messages.show(str(exc), "warning")
-        except Exception:  # noqa: BLE001
-            log.exception("start screen callback failed")
-            self.messages.show(UNEXPECTED, "error")
+        guard(fn, lambda: self.messages)(*args)
