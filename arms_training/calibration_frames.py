@@ -11,7 +11,10 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from itertools import chain, compress, repeat
+from operator import is_not, itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +32,6 @@ __all__ = [
 
 # Bit i of an action's ``filled`` mask is set when ACTION_FIELDS[i] is filled in.
 ACTION_FIELDS = ("objective", "enforcement", "rationale", "owner", "review_weeks")
-_FIELD_BITS = tuple((1 << i, name) for i, name in enumerate(ACTION_FIELDS))
 
 
 @contextmanager
@@ -104,13 +106,159 @@ class ResponseFrames:
 
 
 def _ratings_frames(dicts: list[dict], n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    columns = list(dict.fromkeys(f for d in dicts for f in d))
-    raw = pd.DataFrame.from_records(dicts, columns=columns, index=range(n)) if n else \
-        pd.DataFrame(index=range(0), columns=columns)
-    raw = raw.reindex(columns=columns)
-    insufficient = raw.eq(INSUFFICIENT)
-    numeric = raw.mask(insufficient).astype(float)
-    return numeric, insufficient
+    """Wide frames (numeric, insufficient) from one ratings dict per response; columns in
+    first-seen order."""
+    columns = list(dict.fromkeys(chain.from_iterable(dicts)))
+    index = pd.RangeIndex(n)
+    if not columns:
+        return (pd.DataFrame(index=index, columns=columns, dtype=float),
+                pd.DataFrame(index=index, columns=columns, dtype=bool))
+    # One C call per response (an itemgetter over every column) into an object matrix of the
+    # responses with ratings, then numpy: a DataFrame built from n dicts costs ten times as
+    # much. A dict as long as the column list has every column; shorter ones go the slow way.
+    sizes = np.fromiter(map(len, dicts), dtype=np.int64, count=n)
+    rated = np.flatnonzero(sizes)
+    complete = sizes[rated] == len(columns)
+    values = np.full((len(rated), len(columns)), None, dtype=object)
+    if complete.any():
+        getter = itemgetter(*columns) if len(columns) > 1 else (lambda d, f=columns[0]: (d[f],))
+        values[complete] = list(map(getter, compress(dicts, sizes == len(columns))))
+    if not complete.all():
+        values[~complete] = [tuple(map(d.get, columns))
+                             for d in compress(dicts, (sizes > 0) & (sizes < len(columns)))]
+    insufficient = np.zeros((n, len(columns)), dtype=bool)
+    insufficient[rated] = found = values == INSUFFICIENT
+    values[found | np.equal(values, None)] = np.nan
+    numeric = np.full((n, len(columns)), np.nan)
+    numeric[rated] = values.astype(float)
+    return (pd.DataFrame(numeric, index=index, columns=columns),
+            pd.DataFrame(insufficient, index=index, columns=columns))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _utc_times(values: list) -> pd.Series:
+    """``pd.to_datetime(values, utc=True)``, by integer arithmetic when every value is a
+    timezone-aware datetime (pandas converts those one by one, about ten times slower)."""
+    try:
+        if not values:
+            raise TypeError
+        micros = [(v - _EPOCH) // _MICROSECOND for v in values]
+    except TypeError:  # none, a naive datetime (taken as UTC) or not a datetime: pandas decides
+        return pd.to_datetime(pd.Series(values), utc=True)
+    return pd.Series(np.array(micros, dtype="datetime64[us]")).dt.tz_localize(UTC)
+
+
+def _filled(values: Sequence) -> np.ndarray:
+    """Per value: not None and, for a string, not blank (str.strip and str.isspace agree on
+    what is white space)."""
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return np.fromiter(map(bool, map(str.strip, values)), dtype=bool, count=len(values))
+    if not any(issubclass(k, str) for k in kinds):  # a number of weeks or None
+        return np.fromiter(map(is_not, values, repeat(None)), dtype=bool, count=len(values))
+    return np.fromiter((v is not None and (v.__class__ is not str or bool(v.strip()))
+                        for v in values), dtype=bool, count=len(values))
+
+
+def _positions(lengths: np.ndarray) -> np.ndarray:
+    """0..length-1 for each length, concatenated."""
+    return np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths,
+                                                                      lengths)
+
+
+_META_COLUMNS = [
+    "response_id", "trainee_id", "agency", "role", "area", "session_code", "vignette_id",
+    "vignette_version", "key_version", "framework", "mode", "priority_level",
+    "risk_management_level", "override", "when", "fu_present", "fu_significant", "fu_level",
+]
+_FIELDS = itemgetter("response_id", "trainee", "session_code", "vignette_id", "vignette_version",
+                     "key_version", "framework", "mode", "priority_level", "risk_management_level",
+                     "override_rationale", "submitted_at", "started_at", "follow_up", "ratings",
+                     "priorities", "plan")
+_TRAINEE = itemgetter("id", "agency", "role", "area")
+_ACTION = itemgetter("intervention", "factors", *ACTION_FIELDS)
+_NO_RATINGS: dict = {}
+
+
+class _Collector:
+    """Pulls what the frames need out of each response as it arrives (one pass, while the
+    response is still in the CPU cache: going back over 100,000 models field by field costs
+    several times more), then builds the frames in :meth:`frames`."""
+
+    def __init__(self) -> None:
+        self.meta: list[tuple] = []
+        self.when: list = []
+        self.ratings: list[dict] = []
+        self.fu_ratings: list[dict] = []
+        self.priorities: list[list[str]] = []
+        self.n_actions: list[int] = []
+        self.actions: list[tuple] = []
+
+    def add(self, r: Response) -> None:
+        # A pydantic model keeps its fields in __dict__; one itemgetter call reads them all.
+        (rid, trainee, session, vid, vversion, kversion, fw, mode, plevel, rml, override,
+         submitted, started, fu, ratings, priorities, plan) = _FIELDS(r.__dict__)
+        tid, agency, role, area = _TRAINEE(trainee.__dict__)
+        if fu is None:
+            self.meta.append((str(rid), tid, agency, role, area, session, vid, vversion, kversion,
+                              fw, mode, plevel, rml, bool(override and override.strip()), False,
+                              None, None))
+            self.fu_ratings.append(_NO_RATINGS)
+        else:
+            self.meta.append((str(rid), tid, agency, role, area, session, vid, vversion, kversion,
+                              fw, mode, plevel, rml, bool(override and override.strip()), True,
+                              fu.significant_change, fu.risk_management_level))
+            self.fu_ratings.append(fu.ratings)
+        self.when.append(submitted or started)
+        self.ratings.append(ratings)
+        self.priorities.append(priorities)
+        self.n_actions.append(len(plan))
+        if plan:  # the filled-in mask is worked out column by column in frames()
+            self.actions.extend([_ACTION(a.__dict__) for a in plan])
+
+    def frames(self, objects: Sequence[Response]) -> ResponseFrames:
+        n = len(self.meta)
+        columns = [c for c in _META_COLUMNS if c != "when"]
+        frame = pd.DataFrame.from_records(self.meta, columns=columns, nrows=n)
+        frame.insert(_META_COLUMNS.index("when"), "when", _utc_times(self.when))
+        frame["key_version"] = frame["key_version"].astype(float)
+        frame["fu_significant"] = frame["fu_significant"].map({True: 1.0, False: 0.0}).astype(
+            float)
+        numeric, insufficient = _ratings_frames(self.ratings, n)
+        fu_numeric, fu_insufficient = _ratings_frames(self.fu_ratings, n)
+        rows = np.arange(n, dtype=np.int64)
+        # Priorities: repeats within a response dropped, the first kept (as dict.fromkeys).
+        lengths = np.fromiter(map(len, self.priorities), dtype=np.int64, count=n)
+        priorities = pd.DataFrame({"row": np.repeat(rows, lengths),
+                                   "factor": list(chain.from_iterable(self.priorities))})
+        if priorities.duplicated().any():
+            priorities = priorities.drop_duplicates().reset_index(drop=True)
+        n_actions = np.array(self.n_actions, dtype=np.int64)
+        fields = list(zip(*self.actions, strict=True)) if self.actions else \
+            [()] * (2 + len(ACTION_FIELDS))
+        interventions, factors = fields[0], fields[1]
+        # Bit i set when ACTION_FIELDS[i] is filled in: not None and, for text, not blank.
+        filled = np.zeros(len(interventions), dtype=np.int64)
+        for bit, values in enumerate(fields[2:]):
+            filled |= _filled(values).astype(np.int64) << bit
+        n_factors = np.fromiter(map(len, factors), dtype=np.int64, count=len(factors))
+        act_row, act_pos = np.repeat(rows, n_actions), _positions(n_actions)
+        actions = pd.DataFrame({"row": act_row, "position": act_pos,
+                                "intervention": pd.Series(interventions, dtype=object),
+                                "filled": filled,
+                                "n_factors": n_factors})
+        actions["intervention"] = actions["intervention"].infer_objects()
+        action_factors = pd.DataFrame({"row": np.repeat(act_row, n_factors),
+                                       "position": np.repeat(act_pos, n_factors),
+                                       "factor": list(chain.from_iterable(factors))})
+        return ResponseFrames(
+            responses=frame, ratings=numeric, insufficient=insufficient,
+            follow_up_ratings=fu_numeric, follow_up_insufficient=fu_insufficient,
+            priorities=priorities, actions=actions, action_factors=action_factors,
+            objects=objects)
 
 
 def responses_frame(responses: Iterable[Response]) -> ResponseFrames:
@@ -120,56 +268,10 @@ def responses_frame(responses: Iterable[Response]) -> ResponseFrames:
 
 
 def _responses_frame(objects: list[Response]) -> ResponseFrames:
-    meta, ratings, fu_ratings, prios, actions, action_factors = [], [], [], [], [], []
-    for row, r in enumerate(objects):
-        t = r.trainee
-        fu = r.follow_up
-        meta.append((
-            str(r.response_id), t.id, t.agency, t.role, t.area, r.session_code, r.vignette_id,
-            r.vignette_version, r.key_version, r.framework, r.mode, r.priority_level,
-            r.risk_management_level, bool(r.override_rationale and r.override_rationale.strip()),
-            r.submitted_at or r.started_at, fu is not None,
-            None if fu is None else fu.significant_change,
-            None if fu is None else fu.risk_management_level,
-        ))
-        ratings.append(r.ratings)
-        fu_ratings.append(fu.ratings if fu is not None else {})
-        priorities = r.priorities
-        if priorities:
-            prios.extend((row, f) for f in dict.fromkeys(priorities))
-        for pos, a in enumerate(r.plan):
-            # A pydantic model keeps its fields in __dict__; reading it directly is the
-            # cheapest way through 100,000 plans.
-            fields = a.__dict__
-            filled = 0
-            for bit, name in _FIELD_BITS:
-                value = fields[name]
-                if value is not None and (value.__class__ is not str or value.strip()):
-                    filled |= bit
-            factors = fields["factors"]
-            actions.append((row, pos, fields["intervention"], filled, len(factors)))
-            for f in factors:
-                action_factors.append((row, pos, f))
-    n = len(objects)
-    frame = pd.DataFrame.from_records(meta, columns=[
-        "response_id", "trainee_id", "agency", "role", "area", "session_code", "vignette_id",
-        "vignette_version", "key_version", "framework", "mode", "priority_level",
-        "risk_management_level", "override", "when", "fu_present", "fu_significant", "fu_level",
-    ])
-    frame["when"] = pd.to_datetime(frame["when"], utc=True)
-    frame["key_version"] = frame["key_version"].astype(float)
-    frame["fu_significant"] = frame["fu_significant"].map({True: 1.0, False: 0.0}).astype(float)
-    numeric, insufficient = _ratings_frames(ratings, n)
-    fu_numeric, fu_insufficient = _ratings_frames(fu_ratings, n)
-    return ResponseFrames(
-        responses=frame, ratings=numeric, insufficient=insufficient,
-        follow_up_ratings=fu_numeric, follow_up_insufficient=fu_insufficient,
-        priorities=pd.DataFrame.from_records(prios, columns=["row", "factor"]),
-        actions=pd.DataFrame.from_records(
-            actions, columns=["row", "position", "intervention", "filled", "n_factors"]),
-        action_factors=pd.DataFrame.from_records(action_factors,
-                                                 columns=["row", "position", "factor"]),
-        objects=objects)
+    collector = _Collector()
+    for r in objects:
+        collector.add(r)
+    return collector.frames(objects)
 
 
 # ------------------------------------------------------------------------------------ loading
@@ -180,16 +282,36 @@ def _parse_line(line: str, source: str) -> Response:
     # followed by model_validate; on failure the shared parse_response builds the same
     # problems iter_responses reports, so both loaders list a bad record identically.
     try:
-        response = Response.model_validate_json(line)
+        response = _validate_json(line)
     except ValidationError:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ContentError.single(source, "", f"malformed JSON: {exc.msg}") from None
         return parse_response(data, source)
-    if any(len(text) > MAX_TEXT for text in response.notes.values()):
+    if _long_notes(response):
         return parse_response(json.loads(line), source)
     return response
+
+
+def _quick(raw: bytes) -> Response | None:
+    """The response on a JSONL line (bytes) when it is valid, else None: then _parse_line on
+    the decoded line says why. pydantic-core rejects bytes that are not UTF-8, so a line it
+    accepts reads the same as its decoded text, and the bytes need no decoding."""
+    try:
+        response = _validate_json(raw)
+    except ValidationError:
+        return None
+    return None if _long_notes(response) else response
+
+
+def _long_notes(response: Response) -> bool:
+    notes = response.notes
+    return bool(notes) and any(len(text) > MAX_TEXT for text in notes.values())
+
+
+# Response.model_validate_json without its per-call Python wrapper.
+_validate_json = Response.__pydantic_validator__.validate_json
 
 
 def iter_source(path: str | Path, *, progress: bool = False) -> Iterator[Response | ContentError]:
@@ -212,6 +334,10 @@ def iter_source(path: str | Path, *, progress: bool = False) -> Iterator[Respons
             if lineno % 2000 == 0:  # a bar update per line would cost more than the parse
                 bar.update(pending)
                 pending = 0
+            response = _quick(raw)
+            if response is not None:
+                yield response
+                continue
             line = raw.decode("utf-8", errors="replace")
             if not line.strip():
                 continue
@@ -325,8 +451,8 @@ class _LazyObjects(Sequence):
         return _LazyObjects(self.path, self.offsets[rows], self.lines[rows])
 
 
-def _chunks(path: Path, n: int) -> list[tuple[int, int, int]]:
-    """(start byte, end byte, first line number) of ``n`` pieces cut at line ends."""
+def _chunks(path: Path, n: int) -> list[tuple[int, int]]:
+    """(start byte, end byte) of ``n`` pieces cut at line ends."""
     size = path.stat().st_size
     cuts = [0]
     with path.open("rb") as fh:
@@ -336,41 +462,55 @@ def _chunks(path: Path, n: int) -> list[tuple[int, int, int]]:
             cuts.append(min(fh.tell(), size))
     cuts.append(size)
     cuts = sorted(set(cuts))
-    pieces, line = [], 1
-    with path.open("rb") as fh:
-        for start, end in zip(cuts[:-1], cuts[1:], strict=True):
-            pieces.append((start, end, line))
-            fh.seek(start)
-            line += fh.read(end - start).count(b"\n")
-    return pieces
+    return list(zip(cuts[:-1], cuts[1:], strict=True))
 
 
-def _load_chunk(args: tuple[str, int, int, int]):
+def _load_chunk(args: tuple[str, int, int]):
     with paused_gc():
         return _load_chunk_items(*args)
 
 
-def _load_chunk_items(path: str, start: int, end: int, first_line: int):
-    good, offsets, lines, bad = [], [], [], []
+def _load_chunk_items(path: str, start: int, end: int):
+    """Frames, bad records and positions of the lines in bytes ``start:end`` of a JSONL file.
+
+    Line numbers are counted from the start of the piece (the parent, knowing how many lines
+    each piece has, makes them absolute: counting the lines before a piece here would read the
+    file again). Each response goes into the collector as soon as it is validated and is then
+    dropped (the parent re-reads a record from the file when it needs the object): memory stays
+    small and the next record reuses it while it is still in the CPU cache.
+    """
+    collector, offsets, lines, bad = _Collector(), [], [], []
+    add = collector.add
+    pos, lineno = start, 0
     with open(path, "rb") as fh:
         fh.seek(start)
-        data = fh.read(end - start)
-    pos = start
-    for lineno, raw in enumerate(data.splitlines(keepends=True), first_line):
-        at, pos = pos, pos + len(raw)
-        line = raw.decode("utf-8", errors="replace")
-        if not line.strip():
-            continue
-        try:
-            good.append(_parse_line(line, f"{path}:{lineno}"))
-        except ContentError as exc:
-            bad.extend(exc.problems)
-            continue
-        offsets.append(at)
-        lines.append(lineno)
-    frames = responses_frame(good)
-    frames.objects = []
-    return frames, bad, np.array(offsets, dtype=np.int64), np.array(lines, dtype=np.int64)
+        for raw in fh:
+            if pos >= end:
+                break
+            lineno += 1
+            at, pos = pos, pos + len(raw)
+            response = _quick(raw)
+            if response is None:
+                line = raw.decode("utf-8", errors="replace")
+                if not line.strip():
+                    continue
+                try:
+                    response = _parse_line(line, f"{path}:{lineno}")
+                except ContentError as exc:
+                    bad.append((lineno, exc.problems))
+                    continue
+            add(response)
+            offsets.append(at)
+            lines.append(lineno)
+    frames = collector.frames([])
+    return frames, bad, np.array(offsets, dtype=np.int64), np.array(lines, dtype=np.int64), lineno
+
+
+def _renumber(problems: list[Problem], path: str, lineno: int, shift: int) -> list[Problem]:
+    """Problems of the record at a piece's line ``lineno``, named by its line in the file."""
+    local, actual = f"{path}:{lineno}", f"{path}:{lineno + shift}"
+    return [replace(p, path=actual + p.path[len(local):]) if p.path.startswith(local) else p
+            for p in problems]
 
 
 # Below this size one process is faster than starting workers.
@@ -407,6 +547,10 @@ def load_frames(source: str | Path, *, workers: int | None = None,
             bar.update(1)
     bar.close()
     frames = concat_frames([r[0] for r in results])
+    shifts = np.cumsum([0, *(r[4] for r in results[:-1])])
     frames.objects = _LazyObjects(path, np.concatenate([r[2] for r in results]),
-                                  np.concatenate([r[3] for r in results]))
-    return frames, [p for r in results for p in r[1]]
+                                  np.concatenate([r[3] + shift
+                                                  for r, shift in zip(results, shifts, strict=True)]))
+    problems = [p for r, shift in zip(results, shifts, strict=True) for lineno, found in r[1]
+                for p in _renumber(found, str(path), lineno, int(shift))]
+    return frames, problems

@@ -59,7 +59,10 @@ def assessors_table(scored: pd.DataFrame, settings: CalibrationSettings) -> pd.D
     is the least-squares slope of the total in points per month (NaN with fewer than two
     responses or all at one time). ``agency`` and ``area`` are those of the latest response.
     """
-    df = scored.sort_values("when", kind="stable")
+    # Only the columns used, sorted (sorting the whole scored frame copies ~60 columns).
+    df = scored[["trainee_id", "agency", "area", "when", "total", "plan", "n_exact", "n_within",
+                 "n_factors", "risk_diff", "risk_n", "protective_diff", "protective_n"]]
+    df = df.sort_values("when", kind="stable")
     months = (df["when"] - df["when"].min()).dt.total_seconds().to_numpy() / 86400 / \
         _DAYS_PER_MONTH if len(df) else np.array([])
     total = df["total"].to_numpy()
@@ -98,8 +101,8 @@ def assessors_table(scored: pd.DataFrame, settings: CalibrationSettings) -> pd.D
     reasons = np.full(len(out), "", dtype=object)
     for column, hit, template in checks:
         hit = eligible & hit.to_numpy(dtype=bool)  # NaN compares False: no data, no flag
-        text = np.array([template.format(v) if h else "" for v, h in
-                         zip(out[column].to_numpy(), hit, strict=True)], dtype=object)
+        text = np.full(len(out), "", dtype=object)
+        text[hit] = [template.format(v) for v in out[column].to_numpy()[hit]]
         sep = np.where((reasons != "") & hit, "; ", "")
         reasons = reasons + sep + text
     out["flagged"] = reasons != ""
@@ -162,13 +165,18 @@ def rater_matrix(scored: pd.DataFrame, frames: ResponseFrames, fw: Framework,
     assessors (their latest scored response to each vignette), ``NaN`` for missing or
     insufficient. Returns (matrix, unit labels, rater ids)."""
     df = scored[scored["vignette_id"].isin(vignette_ids) & (scored["framework"] == fw.id)]
-    df = df.sort_values("when", kind="stable").drop_duplicates(["trainee_id", "vignette_id"],
-                                                               keep="last")
-    raters, names = pd.factorize(df["trainee_id"])
+    # Latest response of each (assessor, vignette): a stable sort by time, the last of each pair
+    # kept; on three columns as arrays (sorting the whole frame copies every column).
+    order = np.argsort(df["when"].to_numpy(dtype="datetime64[us]"), kind="stable")
+    trainee = df["trainee_id"].to_numpy()[order]
+    vj = pd.Index(vignette_ids).get_indexer(df["vignette_id"].to_numpy()[order])
+    t_code = pd.factorize(trainee)[0]
+    keep = ~pd.Series(t_code.astype(np.int64) * len(vignette_ids) + vj).duplicated(
+        keep="last").to_numpy()
+    raters, names = pd.factorize(trainee[keep])
+    at, vj = df.index.to_numpy()[order][keep], vj[keep]
     units = [(v, f) for v in vignette_ids for f in fw.factor_ids]
     matrix = np.full((len(units), len(names)), np.nan)
-    at = df.index.to_numpy()
-    vj = pd.Index(vignette_ids).get_indexer(df["vignette_id"])
     nf = len(fw.factor_ids)
     for c, f in enumerate(fw.factor_ids):
         if f in frames.ratings:
@@ -320,12 +328,15 @@ def agencies_table(scored: pd.DataFrame, batch: BatchScores,
         per[name] = values
         kinds[name] = kind
     agency = df.groupby("trainee_id")["agency"].last().reindex(per.index)
+    members = {name: (agency == name).to_numpy() for name in ("police", "probation")}
     rows = []
     for column in [*pooled, *factors]:
         row: dict = {"factor": column, "kind": kinds[column]}
         groups = {}
+        everyone = per[column].to_numpy(dtype=float)
         for name in ("police", "probation"):
-            values = per.loc[(agency == name).to_numpy(), column].dropna().to_numpy()
+            values = everyone[members[name]]
+            values = values[~np.isnan(values)]
             groups[name] = values
             row[f"{name}_n"] = len(values)
             row[f"{name}_mean_diff"] = float(values.mean()) if len(values) else np.nan
@@ -371,8 +382,11 @@ def t_quantile(p: float, dof: float) -> float:
 
 def drift_table(scored: pd.DataFrame) -> pd.DataFrame:
     """Month by month (UTC, by submission time): agreement, bias and mean total, pooled."""
-    month = scored["when"].dt.strftime("%Y-%m")
-    g = scored.groupby(month)
+    # Grouped by year * 12 + month (integers), then each month labelled by strftime on one of its
+    # times: strftime on every row costs more than the rest of the table.
+    when = scored["when"]
+    key = when.dt.year * 12 + (when.dt.month - 1)
+    g = scored.groupby(key)
     sums = g[["n_exact", "n_factors", "risk_diff", "risk_n", "protective_diff",
               "protective_n"]].sum()
     out = pd.DataFrame({
@@ -382,7 +396,9 @@ def drift_table(scored: pd.DataFrame) -> pd.DataFrame:
         "protective_bias": _ratio(sums["protective_diff"], sums["protective_n"]),
         "mean_total": g["total"].mean(),
     })
-    return out.rename_axis("month").reset_index()
+    labels = when.groupby(key).first().dt.strftime("%Y-%m")
+    out.index = pd.Index(labels.reindex(out.index).to_numpy(), name="month")
+    return out.sort_index(kind="stable").reset_index()
 
 
 # --------------------------------------------------------------------------------------- plans

@@ -147,8 +147,8 @@ def kappa_multinomial_ci(a: np.ndarray, b: np.ndarray, levels: np.ndarray, *,
     q, n = len(levels), len(a)
     if n == 0:
         raise AgreementError("no pair to resample")
-    table = np.zeros((q, q))
-    np.add.at(table, (np.searchsorted(levels, a), np.searchsorted(levels, b)), 1.0)
+    table = np.bincount(np.searchsorted(levels, a) * q + np.searchsorted(levels, b),
+                        minlength=q * q).reshape(q, q).astype(float)
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(n, (table / n).ravel(), size=n_boot).reshape(n_boot, q, q) / n
     pos = np.arange(q)
@@ -233,7 +233,13 @@ def _icc21(x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     grand_sq = total**2 / (n * k)
     sst = m @ sq - grand_sq
     ssr = m @ (rows**2) / k - grand_sq
-    ssc = ((m @ x) ** 2).sum(axis=1) / n - grand_sq
+    if n <= k:
+        # The replicate's column sums are m[b] @ x; their squares add up to m[b] G m[b] with the
+        # units' Gram matrix G = x x' (n x n, computed once): O(n^2) per replicate, not O(n k).
+        gram = x @ x.T
+        ssc = ((m @ gram) * m).sum(axis=1) / n - grand_sq
+    else:
+        ssc = ((m @ x) ** 2).sum(axis=1) / n - grand_sq
     sse = sst - ssr - ssc
     bms, jms = ssr / (n - 1), ssc / (k - 1)
     ems = sse / ((n - 1) * (k - 1))
@@ -254,10 +260,14 @@ def icc_ci(complete: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95
         raise AgreementError("ratings has no unit to resample")
     idx = _replicates(n, n_boot, seed)
     values, oks = [], []
-    for start in range(0, n_boot, chunk):  # bounds memory at chunk x raters
-        part = idx[start:start + chunk]
-        m = np.zeros((len(part), n))
-        np.add.at(m, (np.arange(len(part))[:, None], part), 1.0)
+    # With no more units than raters _icc21 needs chunk x units memory: all replicates at once
+    # (its Gram matrix is then computed once); else chunks bound it at chunk x raters.
+    step = max(n_boot, 1) if n <= x.shape[1] else chunk
+    for start in range(0, n_boot, step):
+        part = idx[start:start + step]
+        # m[b, i]: how many times replicate b drew unit i.
+        m = np.bincount((np.arange(len(part))[:, None] * n + part).ravel(),
+                        minlength=len(part) * n).reshape(len(part), n).astype(float)
         v, ok = _icc21(x, m)
         values.append(v)
         oks.append(ok)

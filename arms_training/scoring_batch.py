@@ -82,6 +82,7 @@ class _Group:
         self.vids = vids
         self.keys = [keys[v] for v in vids]
         self.vignettes = [vignettes.get(v) for v in vids]
+        self._positions: dict[tuple, np.ndarray] = {}
         adj = fw.plan_rubric.adjacent_credit
         # Code space for a given rating: 0..k-1 scale positions, k insufficient, k+1 missing.
         given_values: list = [*fw.scale_values, INSUFFICIENT, None]
@@ -110,6 +111,14 @@ class _Group:
                     self.fu_expected_code[j, c] = self._code(exp)
                     self.fu_credit[j, c] = [follow_up_credit(g, exp, adjacent_credit=adj)
                                             for g in given_values]
+
+    def positions(self, df: pd.DataFrame, column: str, ids: tuple[str, ...]) -> np.ndarray:
+        """Each value's position in ``ids`` (-1 for none) over a whole long frame, hashed once
+        for the suspect checks and the scoring both."""
+        key = (id(df), column, ids)
+        if key not in self._positions:
+            self._positions[key] = pd.Index(ids).get_indexer(df[column].to_numpy())
+        return self._positions[key]
 
     def _code(self, rating) -> int:
         if rating == INSUFFICIENT:
@@ -160,14 +169,16 @@ def _suspect(frames: ResponseFrames, rows: np.ndarray, g: _Group, vj: np.ndarray
                         ("risk_management_level", fw.level_ids), ("fu_level", fw.level_ids)):
         col = meta[column]
         bad |= (col.notna() & ~col.isin(ids)).to_numpy()
-    local = pd.Series(np.arange(len(rows)), index=rows)
+    local = np.full(len(frames), -1, dtype=np.int64)  # frame row -> position in rows
+    local[rows] = np.arange(len(rows))
     for df, column, ids in (
         (frames.priorities, "factor", fw.factor_ids),
         (frames.action_factors, "factor", fw.factor_ids),
         (frames.actions, "intervention", (*fw.intervention_ids, "other")),
     ):
-        sub = df[df["row"].isin(rows) & ~df[column].isin(ids)]
-        bad[local.reindex(sub["row"].to_numpy()).to_numpy()] = True
+        at = local[df["row"].to_numpy(dtype=np.int64)]
+        unknown = (at >= 0) & (g.positions(df, column, tuple(ids)) < 0)
+        bad[at[unknown]] = True
     return bad
 
 
@@ -271,11 +282,11 @@ def _score_group(frames: ResponseFrames, rows: np.ndarray, vj: np.ndarray, g: _G
         out[f"bias_{name}"] = _div(total, count, np.nan)
         if name != "all":
             out[f"{name}_diff"], out[f"{name}_n"] = total, count
-    for c, f in enumerate(g.factors):
-        at = columns.index(f)
-        wide["credit"][rows, at] = np.where(has[:, c], credit[:, c], np.nan)
-        wide["exact"][rows, at] = np.where(has[:, c], exact[:, c], np.nan)
-        wide["difference"][rows, at] = np.where(numeric[:, c], diff[:, c], np.nan)
+    present = [c for c, f in enumerate(g.factors) if f in columns]
+    at = np.ix_(rows, [columns.index(g.factors[c]) for c in present])
+    wide["credit"][at] = np.where(has, credit, np.nan)[:, present]
+    wide["exact"][at] = np.where(has, exact, np.nan)[:, present]
+    wide["difference"][at] = np.where(numeric, diff, np.nan)[:, present]
 
     # --- priorities (integer codes: local row * n_factors + factor position)
     local_of = np.full(len(frames), -1)
@@ -284,7 +295,7 @@ def _score_group(frames: ResponseFrames, rows: np.ndarray, vj: np.ndarray, g: _G
     pr = frames.priorities
     pl = local_of[pr["row"].to_numpy(dtype=np.int64)]
     sel = pl >= 0
-    pl, pf = pl[sel], fidx.get_indexer(pr["factor"].to_numpy()[sel])
+    pl, pf = pl[sel], g.positions(pr, "factor", tuple(g.factors))[sel]
     key_prio = [fidx.get_indexer(list(dict.fromkeys(k.priorities))) for k in g.keys]
     is_key_prio = np.zeros((len(g.keys), len(g.factors)), dtype=bool)
     for j, codes in enumerate(key_prio):
@@ -346,18 +357,25 @@ def _score_full(frames, rows, vj, g: _Group, meta, prio: _Prio, full, out, findi
     # --- level
     given = meta["risk_management_level"].to_numpy(dtype=object)
     expected = np.array([k.risk_management_level for k in g.keys], dtype=object)[vj]
-    statics = np.array([v.static_tool.category if v is not None else None for v in g.vignettes],
-                       dtype=object)[vj]
-    # pandas may hold a missing level as None or NaN: only a string is a level.
-    matrix = np.array([fw.level_matrix[s][p] if s in fw.level_matrix and isinstance(p, str)
-                       else None
-                       for s, p in zip(statics, meta["priority_level"].to_numpy(), strict=True)],
-                      dtype=object)
+    statics = [v.static_tool.category if v is not None else None for v in g.vignettes]
+    # The matrix level of each (vignette, priority level) pair that occurs, looked up once per
+    # pair. pandas may hold a missing level as None or NaN: only a string is a level.
+    p_code, p_values = pd.factorize(meta["priority_level"].to_numpy(dtype=object))
+    width = len(p_values) + 1
+    pairs, pair_of_row = np.unique(vj * width + p_code + 1, return_inverse=True)
+    levels = np.empty(len(pairs), dtype=object)
+    for i, pair in enumerate(pairs.tolist()):
+        s, pc = statics[pair // width], pair % width
+        p = p_values[pc - 1] if pc else None
+        levels[i] = fw.level_matrix[s][p] if s in fw.level_matrix and isinstance(p, str) else None
+    matrix = levels[pair_of_row.reshape(-1)]
     has_given = pd.notna(given)
     unexplained = has_given & pd.notna(matrix) & (given != matrix) & ~meta["override"].to_numpy()
     position = {lv: i for i, lv in enumerate(fw.level_ids)}
-    gi = np.array([position.get(x, np.nan) for x in given], dtype=float)
-    ei = np.array([position.get(x, np.nan) for x in expected], dtype=float)
+    gi = pd.Index(fw.level_ids).get_indexer(given).astype(float)
+    gi[gi < 0] = np.nan
+    ei = np.array([position.get(k.risk_management_level, np.nan) for k in g.keys],
+                  dtype=float)[vj]
     base = np.where(given == expected, 1.0,
                     np.where(np.abs(gi - ei) == 1, rubric.adjacent_credit, 0.0))
     base = np.where(has_given, base, 0.0)
@@ -376,7 +394,7 @@ def _score_full(frames, rows, vj, g: _Group, meta, prio: _Prio, full, out, findi
     sel = al >= 0
     sel[sel] = full[al[sel]]
     al = al[sel]
-    ai = iidx.get_indexer(acts["intervention"].to_numpy()[sel])
+    ai = g.positions(acts, "intervention", tuple(ids))[sel]
     apos = acts["position"].to_numpy(dtype=np.int64)[sel]
     afilled = acts["filled"].to_numpy(dtype=np.int64)[sel]
     anf = acts["n_factors"].to_numpy(dtype=np.int64)[sel]
@@ -409,7 +427,7 @@ def _score_full(frames, rows, vj, g: _Group, meta, prio: _Prio, full, out, findi
     keep = fl >= 0
     keep[keep] = full[fl[keep]]
     fl, fpos = fl[keep], af["position"].to_numpy(dtype=np.int64)[keep]
-    ff = prio.fidx.get_indexer(af["factor"].to_numpy()[keep])
+    ff = g.positions(af, "factor", tuple(g.factors))[keep]
     catalogue = [prio.fidx.get_indexer(list(fw.intervention(i).factors)) if i != "other"
                  else np.array([], dtype=np.int64) for i in ids]
     cat_len = np.array([len(c) for c in catalogue])
