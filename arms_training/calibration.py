@@ -266,7 +266,7 @@ def tables(responses: ResponseFrames | Iterable[Response | ContentError],
            frameworks: Mapping[str, Framework] | None = None,
            vignettes: Mapping[str, Vignette] | None = None,
            settings: CalibrationSettings | None = None, filters: Filters | None = None,
-           bad: Iterable[Problem] = ()) -> CalibrationTables:
+           bad: Iterable[Problem] = (), summaries: bool = False) -> CalibrationTables:
     """Score ``responses`` and build the calibration tables.
 
     Parameters
@@ -287,6 +287,9 @@ def tables(responses: ResponseFrames | Iterable[Response | ContentError],
     bad : iterable of Problem
         Problems already found while loading (from :func:`load_responses`), to count and list
         with the rest; records are counted by distinct source.
+    summaries : bool
+        Also build ``factor_summary`` and ``plan_findings`` (the HTML report's extra views);
+        off by default, as the CSV tables do not need them.
 
     Returns
     -------
@@ -331,8 +334,9 @@ def tables(responses: ResponseFrames | Iterable[Response | ContentError],
         scores=scored.drop(columns=["ok"]).reset_index(drop=True), n_records=n_records,
         n_filtered_out=n_filtered_out, n_scored=len(scored),
         n_bad=n_loaded_bad + _record_count(batch.problems), bad=problems, settings=settings,
-        duplicates=duplicates, factor_summary=factor_summary_table(scored, batch, frameworks),
-        plan_findings=plan_findings_table(scored, batch, frameworks))
+        duplicates=duplicates,
+        factor_summary=factor_summary_table(scored, batch, frameworks) if summaries else None,
+        plan_findings=plan_findings_table(scored, batch, frameworks) if summaries else None)
 
 
 def factor_summary_table(scored: pd.DataFrame, batch: BatchScores,

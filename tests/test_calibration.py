@@ -501,7 +501,9 @@ def test_factor_summary_and_plan_findings_are_the_dashboards(demo):
     from arms_training.dashboard import Dashboard, DashboardState
 
     settings = CalibrationSettings(n_boot=20)
-    result = tables(demo[0][:80], LIB, settings=settings, filters=Filters(agency="probation"))
+    result = tables(demo[0][:80], LIB, settings=settings, filters=Filters(agency="probation"),
+                    summaries=True)
+    assert tables(demo[0][:80], LIB, settings=settings).factor_summary is None
     d = Dashboard(LIB, state=DashboardState(settings=settings, agency=("probation",)))
     d.import_responses(demo[0][:80])
     pd.testing.assert_frame_equal(result.factor_summary, d.view("factor_summary"))

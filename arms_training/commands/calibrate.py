@@ -164,7 +164,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
     try:
-        result = tables(responses, load_library(), settings=settings, filters=filters, bad=bad)
+        result = tables(responses, load_library(), settings=settings, filters=filters, bad=bad,
+                        summaries=args.report is not None)
     except ValueError as exc:  # a bad filter date
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
