@@ -122,8 +122,12 @@ class PlanRubric(_Frozen):
         ],
         float,
     ]
+    # How the priorities part is made up: the F1 of the chosen factors and the priority level.
+    priorities: dict[Literal["factors", "level"], float]
     contraindicated_penalty: float = Field(ge=0, le=1)
     adjacent_credit: float = Field(ge=0, le=1)
+    # The level score is multiplied by this when it departs from the matrix without a rationale.
+    unexplained_override_factor: float = Field(ge=0, le=1)
     complete_action_fields: tuple[
         Literal["objective", "enforcement", "rationale", "owner", "review_weeks"], ...
     ]
@@ -135,9 +139,10 @@ class PlanRubric(_Frozen):
             raise ValueError(f"components needs a weight for each of {', '.join(missing)}")
         if any(w < 0 for w in self.components.values()) or sum(self.components.values()) <= 0:
             raise ValueError("component weights must be non-negative and not all zero")
-        total = sum(self.plan.values())
-        if abs(total - 1) > 1e-6:
-            raise ValueError(f"plan shares must add up to 1, got {total:g}")
+        for name, shares in (("plan", self.plan), ("priorities", self.priorities)):
+            total = sum(shares.values())
+            if abs(total - 1) > 1e-6:
+                raise ValueError(f"{name} shares must add up to 1, got {total:g}")
         return self
 
 

@@ -28,13 +28,14 @@ Agreement and bias
 Priorities (:func:`priority_scores`, :func:`priorities_part`)
     Precision, recall and F1 of the factors marked as priorities against the key's (an empty
     selection has precision 1; an empty key has recall 1; F1 is 0 when both are 0). The part
-    score is ``PRIORITY_SET_SHARE * F1 + PRIORITY_LEVEL_SHARE * [priority level correct]``.
+    score is ``plan_rubric.priorities`` shares of F1 and of [priority level correct].
 Level (:func:`level_credit`)
     1 for the key's level, ``adjacent_credit`` for a level one step away on the framework's
     order, else 0. A level that differs from the matrix result for (the vignette's static
     category, the trainee's own priority level) without an override rationale is a finding and
-    multiplies the level score by ``UNEXPLAINED_OVERRIDE_FACTOR``: a right answer without the
-    recorded rationale ARMS requires is only half right. Needs the vignette for the matrix.
+    multiplies the level score by ``plan_rubric.unexplained_override_factor`` (0.5 shipped: a
+    right answer without the recorded rationale ARMS requires is only half right). Needs the
+    vignette for the matrix.
 Plan (:func:`plan_part`)
     ``plan_rubric.plan`` shares of: ``essential_covered`` (share of the key's essential actions
     whose intervention was chosen); ``priorities_addressed`` (share of the trainee's own
@@ -56,7 +57,7 @@ reproduce every number bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .content import AnswerKey, Vignette
@@ -81,18 +82,12 @@ __all__ = [
     "FollowUpScore", "score", "score_response", "check_for_scoring", "factor_credit",
     "follow_up_credit", "priority_scores", "priorities_part", "level_credit", "plan_part",
     "follow_up_part", "combine_parts", "parts_asked", "addressed_factors", "builds_protective",
-    "missing_fields", "no_key_problem", "unknown_framework_problem", "PRIORITY_SET_SHARE",
-    "PRIORITY_LEVEL_SHARE", "UNEXPLAINED_OVERRIDE_FACTOR", "PARTS", "PLAN_SHARES",
+    "missing_fields", "no_key_problem", "unknown_framework_problem", "PARTS", "PLAN_SHARES",
 ]
 
 PARTS = ("ratings", "priorities", "level", "plan", "follow_up")
 PLAN_SHARES = ("essential_covered", "priorities_addressed", "actions_complete",
                "constructive_for_protective")
-# Project defaults (not in plan_rubric, whose schema is closed): choosing the right factors
-# matters more than the overall low/medium/high label derived from them.
-PRIORITY_SET_SHARE = 0.75
-PRIORITY_LEVEL_SHARE = 0.25
-UNEXPLAINED_OVERRIDE_FACTOR = 0.5
 
 
 class ScoringError(ValueError):
@@ -163,13 +158,16 @@ def priority_scores(given: Sequence[str], expected: Sequence[str]) -> tuple[floa
     return precision, recall, f1
 
 
-def priorities_part(f1: float, level_correct: bool) -> float:
-    return PRIORITY_SET_SHARE * f1 + PRIORITY_LEVEL_SHARE * (1.0 if level_correct else 0.0)
+def priorities_part(f1: float, level_correct: bool, shares: Mapping[str, float]) -> float:
+    """The priorities part: ``shares`` (``plan_rubric.priorities``) of F1 and of the level."""
+    return shares["factors"] * f1 + shares["level"] * (1.0 if level_correct else 0.0)
 
 
 def level_credit(given: str | None, expected: str, level_ids: Sequence[str], *,
-                 adjacent_credit: float, unexplained: bool) -> float:
-    """Level score: 1 right, ``adjacent_credit`` one step off, else 0; halved if unexplained."""
+                 adjacent_credit: float, unexplained: bool,
+                 unexplained_factor: float) -> float:
+    """Level score: 1 right, ``adjacent_credit`` one step off, else 0; times
+    ``unexplained_factor`` when it departs from the matrix without a rationale."""
     if given is None:
         return 0.0
     if given == expected:
@@ -179,7 +177,7 @@ def level_credit(given: str | None, expected: str, level_ids: Sequence[str], *,
         base = adjacent_credit
     else:
         base = 0.0
-    return base * UNEXPLAINED_OVERRIDE_FACTOR if unexplained else base
+    return base * unexplained_factor if unexplained else base
 
 
 def plan_part(shares: dict[str, float], n_contraindicated: int, framework: Framework) -> float:
@@ -358,7 +356,7 @@ def score(response: Response, key: AnswerKey, framework: Framework, *,
         extra=tuple(f for f in given_p if f not in key.priorities),
         level_given=response.priority_level, level_expected=key.priority_level,
         level_correct=level_ok)
-    part_scores["priorities"] = priorities_part(f1, level_ok)
+    part_scores["priorities"] = priorities_part(f1, level_ok, framework.plan_rubric.priorities)
 
     level = plan = follow_up = None
     if response.mode == "full":
@@ -440,7 +438,8 @@ def _score_level(response: Response, key: AnswerKey, fw: Framework,
         unexplained_override=unexplained, findings=tuple(findings),
         score=level_credit(given, key.risk_management_level, fw.level_ids,
                            adjacent_credit=fw.plan_rubric.adjacent_credit,
-                           unexplained=unexplained))
+                           unexplained=unexplained,
+                           unexplained_factor=fw.plan_rubric.unexplained_override_factor))
 
 
 def _score_plan(response: Response, key: AnswerKey, fw: Framework) -> PlanScore:

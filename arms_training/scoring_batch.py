@@ -23,9 +23,6 @@ from .framework import INSUFFICIENT, Framework, framework_by_id
 from .scoring import (
     PARTS,
     PLAN_SHARES,
-    PRIORITY_LEVEL_SHARE,
-    PRIORITY_SET_SHARE,
-    UNEXPLAINED_OVERRIDE_FACTOR,
     check_for_scoring,
     factor_credit,
     follow_up_credit,
@@ -309,7 +306,8 @@ def _score_group(frames: ResponseFrames, rows: np.ndarray, vj: np.ndarray, g: _G
     level_ok = (meta["priority_level"].to_numpy()
                 == np.array([k.priority_level for k in g.keys], dtype=object)[vj])
     out.update(precision=precision, recall=recall, f1=f1, priority_level_correct=level_ok)
-    out["priorities"] = PRIORITY_SET_SHARE * f1 + PRIORITY_LEVEL_SHARE * np.where(level_ok, 1.0, 0.0)
+    shares = fw.plan_rubric.priorities
+    out["priorities"] = shares["factors"] * f1 + shares["level"] * np.where(level_ok, 1.0, 0.0)
     prio = _Prio(local_of, fidx, pl, pf, n_given, key_prio)
 
     full = (meta["mode"] == "full").to_numpy()
@@ -379,7 +377,7 @@ def _score_full(frames, rows, vj, g: _Group, meta, prio: _Prio, full, out, findi
     base = np.where(given == expected, 1.0,
                     np.where(np.abs(gi - ei) == 1, rubric.adjacent_credit, 0.0))
     base = np.where(has_given, base, 0.0)
-    level = np.where(unexplained, base * UNEXPLAINED_OVERRIDE_FACTOR, base)
+    level = np.where(unexplained, base * rubric.unexplained_override_factor, base)
     out["level"] = np.where(full, level, nan)
     out["level_correct"] = np.where(full, given == expected, nan)
     out["unexplained_override"] = np.where(full, unexplained, nan)

@@ -98,6 +98,12 @@ def test_plan_shares_must_add_up(broken):
         load_framework(broken)
 
 
+def test_priority_shares_must_add_up(broken):
+    edit(broken, "    factors: 0.75\n", "    factors: 0.95\n")
+    with pytest.raises(ContentError, match="priorities shares must add up to 1, got 1.2"):
+        load_framework(broken)
+
+
 def test_intervention_serving_unknown_factor_is_named(broken):
     edit(broken, "factors: [opportunity, poor_self_management]\n",
          "factors: [opportunity, loneliness]\n")

@@ -264,6 +264,29 @@ def test_level_off_the_matrix_without_rationale_is_a_finding_and_halves_the_leve
     assert lv["matrix"] is None and lv["score"] == ADJ
 
 
+
+def test_priority_shares_and_the_override_factor_come_from_the_framework():
+    """A force that tunes plan_rubric changes the scores, in score() and the batch scorer."""
+    import pandas as pd
+
+    from arms_training.calibration import responses_frame
+    from arms_training.scoring_batch import score_frames
+
+    rubric = FW.plan_rubric.model_copy(update={"priorities": {"factors": 0.5, "level": 0.5},
+                                               "unexplained_override_factor": 0.2})
+    tuned = FW.model_copy(update={"plan_rubric": rubric})
+    response = perfect(KEY, priorities=["opportunity", "poor_self_management",
+                                        "hostile_orientation"], risk_management_level="high")
+    d = score(response, KEY, tuned, vignette=VIGNETTE).to_dict()
+    assert d["parts"]["priorities"]["score"] == pytest.approx(0.5 * 2 / 3 + 0.5)
+    assert d["level"]["score"] == pytest.approx(ADJ * 0.2)
+    batch = score_frames(responses_frame([response]), {KEY.vignette_id: KEY},
+                         frameworks={tuned.id: tuned}, vignettes={VIGNETTE.id: VIGNETTE})
+    row = batch.scores.iloc[0]
+    assert row["priorities"] == pytest.approx(d["parts"]["priorities"]["score"])
+    assert row["level"] == pytest.approx(d["level"]["score"])
+    assert not pd.isna(row["total"])
+
 # ---------------------------------------------------------------------------------- plan
 
 
