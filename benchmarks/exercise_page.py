@@ -82,7 +82,7 @@ def series(browser: Browser, targets: dict[str, tuple[RunningServer, str]], repe
     try:
         for name, (server, notebook) in targets.items():
             if pool:
-                wait_for_pool(server, pool)
+                wait_for_pool(server, pool, awaits_request=name == "exercise")
             time_to_interactive(warm[name], server.render_url(notebook))  # fills the cache
         for _ in range(repeat):
             for kind in KINDS:
@@ -90,7 +90,7 @@ def series(browser: Browser, targets: dict[str, tuple[RunningServer, str]], repe
                     if pool:
                         # The pool refills in the background after each page; let it finish,
                         # so the next page meets a full pool and an idle machine.
-                        wait_for_pool(server, pool)
+                        wait_for_pool(server, pool, awaits_request=name == "exercise")
                     url = server.render_url(notebook)
                     if kind == "first visit":
                         context = browser.new_context()
@@ -128,7 +128,8 @@ def measure_series(workdir: Path, repeat: int, pool: int, extra_args: list[str]
                              extra_args=extra_args)
         servers.append(bare)
         if pool:
-            waited = [wait_for_pool(s, pool) for s in servers]
+            waited = [wait_for_pool(exercise, pool, awaits_request=True),
+                      wait_for_pool(bare, pool)]
             print(f"  pools of {pool} ready after {max(waited):.1f} s more")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -200,7 +201,7 @@ def measure_crowd_http(workdir: Path, n: int, extra_args: list[str]) -> tuple[li
     whole HTML (the notebook run to the end in its pre-heated kernel) has arrived."""
     server = start_trainee(workdir, pool=n, name=f"crowd-http{n}", extra_args=extra_args)
     try:
-        heated = wait_for_pool(server, n, timeout=900)
+        heated = wait_for_pool(server, n, awaits_request=True, timeout=900)
         url = server.render_url("exercise.ipynb")
         with ThreadPoolExecutor(max_workers=n) as pool:
             return list(pool.map(_fetch_html, [url] * n)), heated
@@ -212,7 +213,7 @@ def measure_crowd(workdir: Path, n: int, extra_args: list[str]
                   ) -> tuple[list[tuple[float, float]], list[str], float]:
     server = start_trainee(workdir, pool=n, name=f"crowd{n}", extra_args=extra_args)
     try:
-        heated = wait_for_pool(server, n, timeout=900)
+        heated = wait_for_pool(server, n, awaits_request=True, timeout=900)
         times, failures = asyncio.run(_crowd_open(server.render_url("exercise.ipynb"), n))
         return times, failures, heated
     finally:
@@ -235,12 +236,14 @@ def series_report(workdir: Path, repeat: int, extra_args: list[str]) -> None:
         print(f"  goal <= 0.5 s with a pool, {kind}: {met} ({median(measured):.2f} s)")
 
 
-def crowd_report(workdir: Path, n: int, extra_args: list[str]) -> None:
+def crowd_report(workdir: Path, n: int, extra_args: list[str], *, browser: bool = True) -> None:
     print(f"{n} page requests at once over plain HTTP (the server's share), pool of {n}:")
     fetched, heated = measure_crowd_http(workdir, n, extra_args)
     print(f"  pool heated in {heated:.0f} s; all {n} pages' HTML complete after "
           f"{max(fetched):.2f} s (median {statistics.median(fetched):.2f}, first "
           f"{min(fetched):.2f})")
+    if not browser:
+        return
     print(f"{n} trainees open the exercise page at once (one Chromium, {n} contexts), "
           f"pool of {n}:")
     measured, failures, heated = measure_crowd(workdir, n, extra_args)
@@ -264,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="pages per series (default 5; 0 skips the series)")
     parser.add_argument("--crowd", type=int, default=30,
                         help="trainees opening the page at once (default 30; 0 skips it)")
+    parser.add_argument("--http-only", action="store_true",
+                        help="measure the crowd over plain HTTP only (the server's share), not "
+                             "in one Chromium with a context per trainee")
     parser.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
                         help="append ARG to both servers' command lines, to try a setting "
                              "(e.g. --voila-arg=--VoilaKernelManager.fill_delay=120)")
@@ -279,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.repeat:
             series_report(workdir, args.repeat, args.voila_arg)
         if args.crowd:
-            crowd_report(workdir, args.crowd, args.voila_arg)
+            crowd_report(workdir, args.crowd, args.voila_arg, browser=not args.http_only)
     return 0
 
 

@@ -91,7 +91,7 @@ def measure(browser: Browser, workdir: Path, pool: int) -> dict[str, dict[str, i
     out = {}
     try:
         if pool:
-            wait_for_pool(exercise, pool)
+            wait_for_pool(exercise, pool, awaits_request=True)
             wait_for_pool(bare, pool)
         _, recorder = open_page(browser, bare.render_url("one_button.ipynb"))
         out["bare"] = settled(page_kernel(bare, recorder))

@@ -47,6 +47,7 @@ def test_the_trainee_server_gets_every_safety_setting(trust):
     assert c.VoilaConfiguration.show_tracebacks is False
     assert c.VoilaConfiguration.strip_sources is True
     assert c.VoilaConfiguration.default_pool_size == 3
+    assert float(c.VoilaKernelManager.fill_delay) == 30  # a room joining at once goes first
     expected_headers = ["X-Forwarded-User"] if trust else []
     assert list(c.VoilaConfiguration.get("http_header_envs", [])) == expected_headers
     assert c.Voila.token == ""

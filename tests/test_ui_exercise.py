@@ -219,6 +219,48 @@ def test_from_environment_reads_voila_request_variables(content, store):
     assert app.start_screen.selected == FULL and app.arrival.proxy_user == "pat.smith"
 
 
+
+def test_a_pooled_kernel_reads_the_cases_and_opens_the_store_before_the_request(
+        content, tmp_path, monkeypatch):
+    """Pre-heated: the slow part happens while the kernel waits in the pool; the request (read
+    from the environment once it arrives) only decides what the start screen shows."""
+    import arms_training.ui.exercise as exercise_module
+
+    monkeypatch.setenv("ARMS_TRAINING_DB_URL", f"sqlite:///{tmp_path}/pool.sqlite")
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    opened: list[Store] = []
+    monkeypatch.setattr(exercise_module, "Store",
+                        lambda *a, **k: opened.append(Store(*a, **k)) or opened[-1])
+    seen_at_wait: list[int] = []
+
+    def request_arrives() -> bool:
+        seen_at_wait.append(len(opened))
+        monkeypatch.setenv("QUERY_STRING", f"vignette={FULL}")
+        return True
+
+    monkeypatch.setattr(exercise_module, "wait_for_request", request_arrives)
+    app = ExerciseApp.from_environment(autosave_seconds=0)
+    assert seen_at_wait == [1]  # the store was open before the request came
+    assert app.store is opened[0] and set(app.vignettes) == {FULL, PLAIN}
+    assert app.start_screen.selected == FULL  # the request's query was read after the wait
+    opened[0].close()
+
+
+def test_a_pooled_kernel_whose_store_cannot_open_yet_still_serves_the_page(content, monkeypatch):
+    import arms_training.ui.exercise as exercise_module
+
+    def locked(*_a, **_k):
+        raise StoreError(LOCKED)
+
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setenv("QUERY_STRING", "")
+    monkeypatch.setattr(exercise_module, "Store", locked)
+    monkeypatch.setattr(exercise_module, "wait_for_request", lambda: True)
+    app = ExerciseApp.from_environment(autosave_seconds=0)
+    start(app)  # the store is tried again on first use, and its failure is shown
+    assert app.ex is None and "locked or unavailable" in app.start_screen.messages.text
+
 def test_a_missing_database_is_a_message_not_a_crash(content):
     def gone():
         raise StoreError(LOCKED)

@@ -21,6 +21,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-staff", action="store_true", help="start only the trainee server")
     p.add_argument("--pool", type=int, default=0, metavar="N",
                    help="pre-heated kernels for the exercise page (0: off)")
+    p.add_argument("--pool-refill-delay", type=int, default=30, metavar="SECONDS",
+                   help="wait before refilling the pool after pages take its kernels, so a room "
+                        "joining at once is served first (default 30)")
     p.add_argument("--cull-idle", type=int, default=1800, metavar="SECONDS",
                    help="shut down kernels idle this long (default 1800)")
     p.add_argument("--trust-proxy-user", action="store_true",
@@ -49,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     specs = [trainee_server(ip=args.ip, port=args.port, pool=args.pool,
                             trust_proxy_user=args.trust_proxy_user)]
     specs[0].cull_idle_seconds = args.cull_idle
+    specs[0].pool_refill_delay = args.pool_refill_delay
     if not args.no_staff:
         specs.append(staff_server(ip=args.ip, port=args.staff_port, token=args.staff_token))
     procs = []

@@ -27,7 +27,7 @@ from .cases import available_cases, load_answer_key
 from .components import Messages, case_file, classed, close_all, css_widget, esc, mark_stage
 from .components import stage_bar as make_stage_bar
 from .planning import PlanView
-from .preheat import wait_for_request
+from .preheat import preheated, wait_for_request
 from .priorities import LevelView, PrioritiesView
 from .rating import RatingView
 from .reading import ReadingView
@@ -90,12 +90,27 @@ class ExerciseApp:
         kernel receives them only when the page is requested, so wait for that first.
         """
         if environ is None:
-            wait_for_request()  # returns at once unless this kernel is pre-heated
+            if preheated():
+                kwargs = cls._prepare(kwargs)
+                wait_for_request()
             environ = os.environ
         headers = {}
         if environ.get("HTTP_X_FORWARDED_USER"):
             headers["X-Forwarded-User"] = environ["HTTP_X_FORWARDED_USER"]
         return cls(query=environ.get("QUERY_STRING"), headers=headers, **kwargs)
+
+    @staticmethod
+    def _prepare(kwargs: dict[str, Any]) -> dict[str, Any]:
+        """In a pooled kernel, the slow part before anyone waits: read the case library and open
+        the store (migrations checked). After the request only the widgets are left to build."""
+        out = dict(kwargs)
+        out.setdefault("vignettes", available_cases(out.get("framework_for", framework_by_id)))
+        if "store" not in out:
+            try:
+                out["store"] = Store()
+            except StoreError as exc:  # opened on first use instead, with a message then
+                log.warning("store not opened ahead of the request: %s", exc)
+        return out
 
     # -- plumbing ----------------------------------------------------------------------------
     @property

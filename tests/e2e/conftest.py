@@ -76,7 +76,7 @@ def pooled_trainee(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
     """The trainee Voila with a pre-heated pool of two kernels, heated before it is used."""
     server = start_trainee(tmp_path_factory.mktemp("pooled"), pool=2, name="pooled")
     try:
-        wait_for_pool(server, 2)
+        wait_for_pool(server, 2, awaits_request=True)
     except TimeoutError:
         server.stop()
         raise

@@ -177,23 +177,39 @@ def kernel_processes(server: RunningServer) -> list[psutil.Process]:
     return out
 
 
-def wait_for_pool(server: RunningServer, size: int, *, timeout: float = 300.0,
-                  quiet_seconds: float = 1.0, quiet_rounds: int = 3,
-                  min_cpu: float = 0.6) -> float:
-    """Wait until ``size`` kernels have started, run the notebook (up to the request, for a page
-    that waits for it) and gone idle; return the seconds waited.
+def _awaiting_request(kernel: psutil.Process, port: int) -> bool:
+    """Is the kernel connected back to the server (Voila's /voila/query socket), i.e. waiting in
+    ``wait_for_request`` for a page to be asked for?"""
+    try:
+        connections = kernel.net_connections(kind="tcp")
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+    return any(c.status == psutil.CONN_ESTABLISHED and c.raddr and c.raddr.port == port
+               for c in connections)
+
+
+def wait_for_pool(server: RunningServer, size: int, *, awaits_request: bool = False,
+                  timeout: float = 300.0, quiet_seconds: float = 1.0, quiet_rounds: int = 3,
+                  min_cpu: float = 0.4) -> float:
+    """Wait until ``size`` pre-heated kernels are ready; return the seconds waited.
 
     Voila logs the pool as "filled" when the kernels are launched, long before they are ready,
-    so readiness is read from the processes: every kernel has used at least ``min_cpu``
-    seconds of CPU (a bare kernel needs about 0.55 s just to start) and none at all for
-    ``quiet_rounds`` windows of ``quiet_seconds`` in a row (a kernel still waiting for the
-    server to send it the notebook is idle too, but not for that long).
+    so readiness is read from the processes. For a notebook that waits for the request (the
+    exercise), a ready kernel is one connected back to the server to hear of it. Otherwise
+    (the notebook runs to the end), every kernel must have used ``min_cpu`` seconds of CPU (a
+    one-button page costs its kernel about 0.5 s in all) and none at all for ``quiet_rounds``
+    windows of ``quiet_seconds`` in a row.
     """
     start = time.monotonic()
     deadline = start + timeout
     quiet = 0
     while time.monotonic() < deadline:
         kernels = kernel_processes(server)
+        if awaits_request:
+            if sum(_awaiting_request(k, server.spec.port) for k in kernels) >= size:
+                return time.monotonic() - start
+            time.sleep(0.3)
+            continue
         if len(kernels) < size:
             quiet = 0
             time.sleep(0.3)
