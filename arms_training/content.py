@@ -6,11 +6,12 @@ vignette (does the factor exist, is the paragraph cited real) live in :mod:`arms
 
 from __future__ import annotations
 
+import logging
 import os
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -21,9 +22,10 @@ from .yamlio import parse_model, read_document
 __all__ = [
     "Vignette", "Section", "Paragraph", "CastMember", "AnswerKey", "KeyFactor", "PanelMember",
     "load_vignette", "load_key", "panel_consensus", "content_root", "Library", "load_library",
-    "FEATURES", "SOURCES",
+    "load_vignettes", "offered_cases", "load_key_for", "FEATURES", "SOURCES",
 ]
 
+log = logging.getLogger("arms_training.content")
 ID = r"^[a-z0-9][a-z0-9_-]*$"
 SOURCES = (
     "home_visit", "police", "probation", "oasys", "childrens_services", "housing", "health",
@@ -229,25 +231,75 @@ class Library(BaseModel):
     problems: list[Problem] = []
 
 
+def _load_folder(folder: Path, loader, id_field: str, kind: str
+                 ) -> tuple[dict[str, Any], dict[str, Path], list[Problem]]:
+    """Every file of one kind in ``folder`` by id; problems (bad files, duplicate ids) listed."""
+    items: dict[str, Any] = {}
+    paths: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.y*ml")):
+        try:
+            item = loader(path)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
+        ident = getattr(item, id_field)
+        if ident in items:
+            problems.append(Problem(str(path), id_field,
+                                    f"duplicate {kind} for '{ident}' (also in {paths[ident]})"))
+            continue
+        items[ident] = item
+        paths[ident] = path
+    return items, paths, problems
+
+
 def load_library(root: Path | None = None) -> Library:
     """Load ``root/vignettes/*.yaml`` and ``root/answer_keys/*.yaml``; never raises for content."""
     root = root or content_root()
-    lib = Library()
-    for kind, folder, loader, store, paths, id_field in (
-        ("vignette", "vignettes", load_vignette, lib.vignettes, lib.vignette_paths, "id"),
-        ("key", "answer_keys", load_key, lib.keys, lib.key_paths, "vignette_id"),
-    ):
-        for path in sorted((root / folder).glob("*.y*ml")):
-            try:
-                item = loader(path)
-            except ContentError as exc:
-                lib.problems.extend(exc.problems)
-                continue
-            ident = getattr(item, id_field)
-            if ident in store:
-                lib.problems.append(Problem(str(path), id_field,
-                                            f"duplicate {kind} for '{ident}' (also in {paths[ident]})"))
-                continue
-            store[ident] = item
-            paths[ident] = path
-    return lib
+    vignettes, vignette_paths, problems = _load_folder(root / "vignettes", load_vignette, "id",
+                                                       "vignette")
+    keys, key_paths, key_problems = _load_folder(root / "answer_keys", load_key, "vignette_id",
+                                                 "key")
+    return Library(vignettes=vignettes, keys=keys, vignette_paths=vignette_paths,
+                   key_paths=key_paths, problems=problems + key_problems)
+
+
+def load_vignettes(root: Path | None = None) -> tuple[dict[str, Vignette], list[Problem]]:
+    """The vignettes under ``root/vignettes`` and the problems of those that did not load.
+    For the trainee page: it never reads ``answer_keys``."""
+    vignettes, _paths, problems = _load_folder((root or content_root()) / "vignettes",
+                                               load_vignette, "id", "vignette")
+    return vignettes, problems
+
+
+def offered_cases(framework_for: Callable[[str], Any],
+                  vignettes: Mapping[str, Vignette] | None = None) -> dict[str, Vignette]:
+    """The vignettes (never the keys) whose framework is installed, by id: what a trainee may
+    open. A case for a missing framework is logged and left out, not an error."""
+    if vignettes is None:
+        vignettes, problems = load_vignettes()
+        for p in problems:
+            log.warning("vignette not loaded: %s", p)
+    out = {}
+    for vid, v in vignettes.items():
+        try:
+            framework_for(v.framework)
+        except Exception:  # noqa: BLE001 - whatever the lookup raises, the case is not offered
+            log.warning("vignette %s needs framework %s, which is not installed", vid,
+                        v.framework)
+            continue
+        out[vid] = v
+    return out
+
+
+def load_key_for(vignette_id: str, root: Path | None = None) -> AnswerKey:
+    """The key for one vignette (``answer_keys/<id>.yaml``, else any key file naming it). The
+    trainee page calls this only after the response is stored."""
+    folder = (root or content_root()) / "answer_keys"
+    direct = folder / f"{vignette_id}.yaml"
+    candidates = [direct] if direct.is_file() else sorted(folder.glob("*.y*ml"))
+    for path in candidates:
+        key = load_key(path)
+        if key.vignette_id == vignette_id:
+            return key
+    raise FileNotFoundError(f"no answer key for vignette '{vignette_id}' in {folder}")

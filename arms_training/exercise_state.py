@@ -11,14 +11,12 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 
-from .content import Vignette, load_vignette
-from .errors import ContentError, Problem
+from .content import Vignette
 from .framework import INSUFFICIENT, Framework
 from .responses import (
     MAX_TEXT,
@@ -33,7 +31,7 @@ from .responses import (
 
 __all__ = [
     "InputError", "Arrival", "Exercise", "STAGE_LABELS", "OTHER", "ACTION_TEXT_FIELDS",
-    "validate_trainee_id", "validate_text", "parse_arrival", "header", "load_vignettes",
+    "validate_trainee_id", "validate_text", "parse_arrival", "header",
     "make_trainee", "rating_options",
 ]
 
@@ -127,20 +125,6 @@ def parse_arrival(query: str | None, headers: Mapping[str, str] | None = None) -
             problems.append("Your sign-in name cannot be used as a trainee id; enter one below.")
             user = None
     return Arrival(vignette, session, user, tuple(problems))
-
-
-def load_vignettes(root: Path) -> tuple[dict[str, Vignette], list[Problem]]:
-    """Every vignette under ``root/vignettes``; never touches ``answer_keys``."""
-    found: dict[str, Vignette] = {}
-    problems: list[Problem] = []
-    for path in sorted((root / "vignettes").glob("*.y*ml")):
-        try:
-            v = load_vignette(path)
-        except ContentError as exc:
-            problems.extend(exc.problems)
-            continue
-        found.setdefault(v.id, v)
-    return found, problems
 
 
 def _clean(exc: ValidationError) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from arms_training.content import AnswerKey, Vignette
+from arms_training.content import AnswerKey, Vignette, load_vignettes
 from arms_training.exercise_state import (
     Exercise,
     InputError,
-    load_vignettes,
     make_trainee,
     parse_arrival,
     validate_trainee_id,

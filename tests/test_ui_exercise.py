@@ -19,9 +19,9 @@ import ipywidgets as w
 import pytest
 from ipywidgets.widgets.widget import _instances
 
+from arms_training.content import load_key_for
 from arms_training.store import Store, StoreError
 from arms_training.ui import exercise as exercise_module
-from arms_training.ui.cases import load_answer_key
 from arms_training.ui.components import annotate, case_file_html
 from arms_training.ui.exercise import ExerciseApp
 
@@ -80,7 +80,7 @@ class KeySpy:
 
     def __call__(self, vignette_id):
         self.calls.append(vignette_id)
-        return load_answer_key(vignette_id)
+        return load_key_for(vignette_id)
 
 
 def make_app(store, **kw) -> ExerciseApp:

@@ -22,3 +22,18 @@ def test_a_logged_traceback_goes_to_the_log_file_not_stderr(tmp_path):
     assert "Traceback" not in result.stderr
     logged = (tmp_path / "logs" / "apps.log").read_text(encoding="utf-8")
     assert "callback failed" in logged and "secret-sentinel" in logged
+
+
+def test_any_package_logger_goes_to_the_file_once_an_app_is_loaded(tmp_path):
+    """The content loader logs a case it cannot offer; in an app that must not reach stderr."""
+    code = (
+        "import arms_training.ui\n"
+        "from arms_training.content import log\n"
+        "log.warning('vignette secret-sentinel needs framework arms-1999')\n"
+    )
+    env = {"ARMS_TRAINING_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "secret-sentinel" not in result.stderr + result.stdout
+    assert "secret-sentinel" in (tmp_path / "logs" / "apps.log").read_text(encoding="utf-8")

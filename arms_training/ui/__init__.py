@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from logging.handlers import RotatingFileHandler
 
-LOG_NAME = "arms_training.ui"
+# The whole package's logger: the content and store modules log too, and a page must not see it.
+LOG_NAME = "arms_training"
 
 
 def _configure_logging() -> None:

@@ -16,14 +16,13 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..content import AnswerKey, Vignette
+from ..content import AnswerKey, Vignette, load_key_for, offered_cases
 from ..exercise_state import STAGE_LABELS, Exercise, InputError, parse_arrival
 from ..framework import Framework, framework_by_id
 from ..responses import new_response
 from ..store import SessionError, Store, StoreError
 from .autosave import Autosaver
 from .base import TRAINEE_ERRORS, guard, sentence
-from .cases import available_cases, load_answer_key
 from .components import Messages, case_file, classed, close_all, css_widget, esc, mark_stage
 from .components import stage_bar as make_stage_bar
 from .planning import PlanView
@@ -35,7 +34,7 @@ from .review import ReviewView
 from .start import StartChoice, StartScreen
 from .survey import survey_widgets
 
-__all__ = ["ExerciseApp", "load_answer_key"]
+__all__ = ["ExerciseApp"]
 
 log = logging.getLogger("arms_training.ui")
 VIEWS = {"gather": ReadingView, "rate": RatingView, "prioritise": PrioritiesView,
@@ -53,10 +52,10 @@ class ExerciseApp:
                  store: Store | Callable[[], Store] | None = None, query: str | None = None,
                  headers: Mapping[str, str] | None = None,
                  framework_for: Callable[[str], Framework] = framework_by_id,
-                 key_loader: Callable[[str], AnswerKey] = load_answer_key,
+                 key_loader: Callable[[str], AnswerKey] = load_key_for,
                  scorer: Scorer | None = None, clock: Callable[[], float] = time.monotonic,
                  autosave_seconds: float = 3.0) -> None:
-        self.vignettes = available_cases(framework_for, vignettes)
+        self.vignettes = offered_cases(framework_for, vignettes)
         self._store_arg = store
         self._store: Store | None = None
         self.framework_for = framework_for
@@ -104,7 +103,7 @@ class ExerciseApp:
         """In a pooled kernel, the slow part before anyone waits: read the case library and open
         the store (migrations checked). After the request only the widgets are left to build."""
         out = dict(kwargs)
-        out.setdefault("vignettes", available_cases(out.get("framework_for", framework_by_id)))
+        out.setdefault("vignettes", offered_cases(out.get("framework_for", framework_by_id)))
         if "store" not in out:
             try:
                 out["store"] = Store()
