@@ -28,6 +28,8 @@ from ..reports.calibration import (
     workbook_bytes,
 )
 from ..reports.session import download_link_html
+from ..store import StoreError
+from .base import guard
 from .calibration_views import (
     AssessorsView,
     FactorsView,
@@ -42,6 +44,12 @@ __all__ = ["CalibrationApp", "CAL_CSS", "FILTERS", "TABS"]
 
 log = logging.getLogger("arms_training.ui")
 UNEXPECTED = "Something went wrong on our side; the loaded responses are safe. Try again."
+# A file of the wrong kind or a bad setting is the quality lead's to fix; a database error is
+# shown plainly; anything else is ours.
+CALIBRATION_ERRORS = (
+    (SourceError, "warning", str), (ValueError, "warning", str),
+    (StoreError, "error", lambda exc: f"The training database could not be read: {exc}"),
+)
 FILTERS = (("agency", "Agency"), ("area", "Area"), ("vignette", "Vignette"),
            ("session", "Session"), ("cohort", "Cohort"))
 TABS = ("Assessors", "Factors", "Reliability", "Police & probation", "Drift", "Plans", "Export")
@@ -90,23 +98,15 @@ class CalibrationApp:
         return self._store
 
     def safe(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Callbacks never raise; the progress bar is reset however they end."""
+        guarded_fn = guard(fn, lambda: self.messages, expected=CALIBRATION_ERRORS,
+                           unexpected=UNEXPECTED)
+
         def run(*args: Any) -> Any:
             try:
-                return fn(*args)
-            except (SourceError, ValueError) as exc:
-                self.messages.show(str(exc), "warning")
-            except Exception as exc:  # noqa: BLE001 - the page must survive anything
-                from ..store import StoreError
-
-                if isinstance(exc, StoreError):
-                    self.messages.show(f"The training database could not be read: {exc}",
-                                       "error")
-                else:
-                    log.exception("calibration dashboard callback failed")
-                    self.messages.show(UNEXPECTED, "error")
+                return guarded_fn(*args)
             finally:
                 self.progress.bar_style = ""
-            return None
 
         return run
 
