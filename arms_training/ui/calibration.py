@@ -10,7 +10,6 @@ message on the page, and the kernel keeps running.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -42,7 +41,6 @@ from .components import CSS, Messages, classed
 
 __all__ = ["CalibrationApp", "CAL_CSS", "FILTERS", "TABS"]
 
-log = logging.getLogger("arms_training.ui")
 UNEXPECTED = "Something went wrong on our side; the loaded responses are safe. Try again."
 # A file of the wrong kind or a bad setting is the quality lead's to fix; a database error is
 # shown plainly; anything else is ours.
