@@ -6,6 +6,7 @@ fictional case written to a temporary folder; the store is a real SQLite file.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -230,8 +231,7 @@ def test_a_pooled_kernel_reads_the_cases_and_opens_the_store_before_the_request(
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     monkeypatch.delenv("QUERY_STRING", raising=False)
     opened: list[Store] = []
-    monkeypatch.setattr(exercise_module, "Store",
-                        lambda *a, **k: opened.append(Store(*a, **k)) or opened[-1])
+    monkeypatch.setattr(exercise_module, "open_store", lambda: opened.append(Store()) or opened[-1])
     seen_at_wait: list[int] = []
 
     def request_arrives() -> bool:
@@ -250,16 +250,52 @@ def test_a_pooled_kernel_reads_the_cases_and_opens_the_store_before_the_request(
 def test_a_pooled_kernel_whose_store_cannot_open_yet_still_serves_the_page(content, monkeypatch):
     import arms_training.ui.exercise as exercise_module
 
-    def locked(*_a, **_k):
+    def locked():
         raise StoreError(LOCKED)
 
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     monkeypatch.setenv("QUERY_STRING", "")
-    monkeypatch.setattr(exercise_module, "Store", locked)
+    monkeypatch.setattr(exercise_module, "open_store", locked)
     monkeypatch.setattr(exercise_module, "wait_for_request", lambda: True)
     app = ExerciseApp.from_environment(autosave_seconds=0)
     start(app)  # the store is tried again on first use, and its failure is shown
     assert app.ex is None and "locked or unavailable" in app.start_screen.messages.text
+
+
+def test_a_page_started_for_its_request_opens_the_store_just_after_it_is_drawn(
+        content, tmp_path, monkeypatch):
+    monkeypatch.setenv("ARMS_TRAINING_DB_URL", f"sqlite:///{tmp_path}/cold.sqlite")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "")
+
+    async def kernel_cell():
+        app = ExerciseApp.from_environment(autosave_seconds=0)
+        drawn_without_store = app._store is None
+        await asyncio.sleep(0)  # the cell has ended; the kernel's loop runs what was scheduled
+        return app, drawn_without_store
+
+    app, drawn_without_store = asyncio.run(kernel_cell())
+    assert drawn_without_store and app._store is not None
+    app._store.close()
+
+
+LIGHT = textwrap.dedent("""
+    import sys
+    from arms_training.ui.exercise import ExerciseApp
+    app = ExerciseApp(query="", autosave_seconds=0)
+    print(sorted(m for m in ("sqlalchemy", "pandas", "matplotlib") if m in sys.modules),
+          len(app.vignettes) > 0)
+""")
+
+
+@pytest.mark.slow
+def test_the_page_is_drawn_before_sqlalchemy_is_loaded(content, tmp_path):
+    env = {**os.environ, "ARMS_TRAINING_CONTENT": str(content), "PYTHONPATH": str(REPO),
+           "ARMS_TRAINING_DATA": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", LIGHT], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[] True"
 
 def test_a_missing_database_is_a_message_not_a_crash(content):
     def gone():

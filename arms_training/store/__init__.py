@@ -10,7 +10,6 @@ Every Voila page is its own kernel process, so the store is the only state the a
     store.submit(response, score=report, key_version=3, framework_version="2018.1")
 """
 
-from .api import Store
 from .config import DATA_ENV, DB_FILENAME, URL_ENV, data_dir, default_url
 from .errors import SessionError, StoreError
 from .records import (
@@ -23,10 +22,23 @@ from .records import (
     SubmitResult,
     normalise_session_code,
 )
-from .schema import LATEST, MIGRATIONS, migrate
 
 __all__ = [
     "Store", "StoreError", "SessionError", "SubmitResult", "Submission", "Rescore", "Session",
     "Participant", "normalise_session_code", "CODE_ALPHABET", "CODE_LENGTH", "data_dir",
     "default_url", "DATA_ENV", "URL_ENV", "DB_FILENAME", "MIGRATIONS", "LATEST", "migrate",
 ]
+
+
+def __getattr__(name: str):
+    # PEP 562: the database side (SQLAlchemy, about 0.3 s and 11 MB) loads when first asked
+    # for, so a trainee page can draw itself before it opens the store.
+    if name == "Store":
+        from .api import Store
+
+        return Store
+    if name in ("LATEST", "MIGRATIONS", "migrate"):
+        from . import schema
+
+        return getattr(schema, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

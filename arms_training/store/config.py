@@ -18,8 +18,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import sqlalchemy as sa
-
 __all__ = ["DATA_ENV", "URL_ENV", "DB_FILENAME", "data_dir", "default_url"]
 
 DATA_ENV = "ARMS_TRAINING_DATA"
@@ -44,4 +42,6 @@ def default_url() -> str:
     env = os.environ.get(URL_ENV)
     if env:
         return env
+    import sqlalchemy as sa  # here: data_dir() is needed by pages that have no database yet
+
     return sa.URL.create("sqlite", database=str(data_dir() / DB_FILENAME)).render_as_string()

@@ -1,11 +1,13 @@
-"""The store's domain errors, and the one place database exceptions become them."""
+"""The store's domain errors, and the one place database exceptions become them.
+
+Importing this module does not import SQLAlchemy (only :func:`guard` needs it), so a page can
+name the errors before it opens a database.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import sqlalchemy as sa
 
 __all__ = ["StoreError", "SessionError", "guard"]
 
@@ -38,6 +40,8 @@ def guard(action: str) -> Iterator[None]:
 
     ``action`` completes "could not ...", e.g. ``"save the draft"``.
     """
+    import sqlalchemy as sa
+
     try:
         yield
     except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError) as exc:

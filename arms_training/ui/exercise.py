@@ -8,11 +8,12 @@ feedback (with matplotlib) is imported only then.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
@@ -20,7 +21,7 @@ from ..content import AnswerKey, Vignette, load_key_for, offered_cases
 from ..exercise_state import STAGE_LABELS, Exercise, InputError, parse_arrival
 from ..framework import Framework, framework_by_id
 from ..responses import new_response
-from ..store import SessionError, Store, StoreError
+from ..store.errors import SessionError, StoreError
 from .autosave import Autosaver
 from .base import TRAINEE_ERRORS, guard, sentence
 from .components import Messages, case_file, classed, close_all, css_widget, esc, mark_stage
@@ -40,6 +41,17 @@ log = logging.getLogger("arms_training.ui")
 VIEWS = {"gather": ReadingView, "rate": RatingView, "prioritise": PrioritiesView,
          "level": LevelView, "plan": PlanView, "review": ReviewView}
 Scorer = Callable[..., Any]
+if TYPE_CHECKING:
+    from ..store import Store
+
+
+def open_store() -> Store:
+    """The configured store. SQLAlchemy is the page's slowest import, so it is loaded here, when
+    the store is first needed, not when the page is drawn."""
+    from ..store import Store
+
+    return Store()
+
 
 # A database that is busy or gone is not the trainee's fault but is worth telling them plainly.
 EXERCISE_ERRORS = (*TRAINEE_ERRORS, (StoreError, "error", sentence))
@@ -88,15 +100,39 @@ class ExerciseApp:
         listed in ``VoilaConfiguration.http_header_envs`` as ``HTTP_<NAME>``); a pre-heated
         kernel receives them only when the page is requested, so wait for that first.
         """
+        warm = False
         if environ is None:
             if preheated():
                 kwargs = cls._prepare(kwargs)
                 wait_for_request()
+            else:
+                warm = True
             environ = os.environ
         headers = {}
         if environ.get("HTTP_X_FORWARDED_USER"):
             headers["X-Forwarded-User"] = environ["HTTP_X_FORWARDED_USER"]
-        return cls(query=environ.get("QUERY_STRING"), headers=headers, **kwargs)
+        app = cls(query=environ.get("QUERY_STRING"), headers=headers, **kwargs)
+        if warm:
+            app.open_store_soon()
+        return app
+
+    def open_store_soon(self) -> bool:
+        """Open the store on the kernel's event loop just after this cell ends: the page is
+        drawn first, and the store is ready by the time the trainee has typed their id. Outside
+        a running loop (tests, plain Python) nothing is scheduled; the store opens on first use.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        loop.call_soon(self._open_store_quietly)
+        return True
+
+    def _open_store_quietly(self) -> None:
+        try:
+            self.store  # noqa: B018 - opening it is the point
+        except Exception as exc:  # noqa: BLE001 - tried again, with a message, on first use
+            log.warning("store not opened ahead of use: %s", exc)
 
     @staticmethod
     def _prepare(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +142,7 @@ class ExerciseApp:
         out.setdefault("vignettes", offered_cases(out.get("framework_for", framework_by_id)))
         if "store" not in out:
             try:
-                out["store"] = Store()
+                out["store"] = open_store()
             except StoreError as exc:  # opened on first use instead, with a message then
                 log.warning("store not opened ahead of the request: %s", exc)
         return out
@@ -116,7 +152,7 @@ class ExerciseApp:
     def store(self) -> Store:
         if self._store is None:
             arg = self._store_arg
-            self._store = arg() if callable(arg) else (arg or Store())
+            self._store = arg() if callable(arg) else (arg or open_store())
         return self._store
 
     def _safe(self, fn: Callable[..., Any],

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
 from ..responses import Response, Trainee
-from ..store import SessionError, Store, StoreError
+from ..store.errors import SessionError, StoreError
 from ..survey import Survey, SurveyError, check_answers, default_survey
 from .components import Messages, classed, esc
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 __all__ = ["SurveyView", "survey_widgets"]
 
