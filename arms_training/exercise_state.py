@@ -229,15 +229,20 @@ class Exercise:
     # -- rate --------------------------------------------------------------------------------
     def set_rating(self, factor_id: str, rating: int | str | None) -> None:
         self._guard()
+        self.response.ratings = self._rated(self.response.ratings, factor_id, rating)
+
+    def _rated(self, ratings: Mapping[str, Any], factor_id: str,
+               rating: int | str | None) -> dict[str, Any]:
+        """A copy of ``ratings`` with ``factor_id`` set to ``rating`` (None clears it)."""
         self.framework.factor(factor_id)
-        ratings = dict(self.response.ratings)
+        out = dict(ratings)
         if rating is None:
-            ratings.pop(factor_id, None)
+            out.pop(factor_id, None)
         elif not self.framework.is_valid_rating(rating):
             raise InputError(f"Choose one of {self.framework.allowed_ratings()}.")
         else:
-            ratings[factor_id] = rating
-        self.response.ratings = ratings
+            out[factor_id] = rating
+        return out
 
     def set_evidence(self, factor_id: str, paragraph_ids: list[str] | tuple[str, ...]) -> None:
         self._guard()
@@ -379,15 +384,7 @@ class Exercise:
 
     def set_follow_up_rating(self, factor_id: str, rating: int | str | None) -> None:
         fu = self._follow_up()
-        self.framework.factor(factor_id)
-        ratings = dict(fu.ratings)
-        if rating is None:
-            ratings.pop(factor_id, None)
-        elif not self.framework.is_valid_rating(rating):
-            raise InputError(f"Choose one of {self.framework.allowed_ratings()}.")
-        else:
-            ratings[factor_id] = rating
-        fu.ratings = ratings
+        fu.ratings = self._rated(fu.ratings, factor_id, rating)
 
     def set_follow_up_level(self, level: str | None) -> None:
         if level is not None and level not in self.framework.level_ids:

@@ -93,6 +93,10 @@ def measure(browser: Browser, workdir: Path, pool: int) -> dict[str, dict[str, i
         if pool:
             wait_for_pool(exercise, pool, awaits_request=True)
             wait_for_pool(bare, pool)
+            # What each kernel waiting in the pool holds and has spent, before any request.
+            for name, server in (("waiting exercise", exercise), ("waiting bare", bare)):
+                k = kernel_processes(server)[0]
+                out[name] = {**settled(k.pid), "cpu": sum(k.cpu_times()[:2])}
         _, recorder = open_page(browser, bare.render_url("one_button.ipynb"))
         out["bare"] = settled(page_kernel(bare, recorder))
         page, recorder = open_page(browser, exercise.render_url("exercise.ipynb"))
@@ -124,6 +128,10 @@ def report(title: str, m: dict[str, dict[str, int]]) -> None:
     print(f"  ratio exercise / one-button: RSS {rss_ratio:.2f}, "
           f"private {ex['private'] / bare['private']:.2f}")
     print(f"  goal RSS ratio <= 1.3: {'met' if rss_ratio <= 1.3 else 'NOT met'}")
+    for key, label in (("waiting bare", "one-button kernel waiting in the pool:"),
+                       ("waiting exercise", "exercise kernel waiting in the pool:  ")):
+        if key in m:
+            print(f"  {label} {fmt(m[key])}, {m[key]['cpu']:.2f} s CPU spent")
     for key, label in (("case open", "a case open, 11 factors rated:    "),
                        ("submitted", "after submitting (feedback shown):")):
         if key in m:
