@@ -1,7 +1,7 @@
 """Vignettes and answer keys: models, loaders and the library of shipped content.
 
 Schema checks (types, required fields) live in the models; checks that need the framework or the
-vignette (does the factor exist, is the paragraph cited real) live in :mod:`arms_training.checks`.
+vignette (does the factor exist, is the paragraph cited real) live in :mod:`arms_training.validation.checks`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import ContentError, Problem
-from .framework import INSUFFICIENT, Rating
-from .yamlio import parse_model, read_document
+from arms_training.errors import ContentError, Problem
+from arms_training.framework import INSUFFICIENT, Rating
+from arms_training.io.documents import parse_model, read_document
 
 __all__ = [
     "Vignette", "Section", "Paragraph", "CastMember", "AnswerKey", "KeyFactor", "PanelMember",

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import core_schema
 
-from .yamlio import parse_model, read_document
+from arms_training.io.documents import parse_model, read_document
 
 __all__ = [
     "INSUFFICIENT",

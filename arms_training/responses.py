@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import ContentError, Problem
-from .framework import Framework, Rating
-from .yamlio import parse_model, read_document
+from arms_training.errors import ContentError, Problem
+from arms_training.framework import Framework, Rating
+from arms_training.io.documents import parse_model, read_document
 
 __all__ = [
     "Response", "Trainee", "PlanAction", "FollowUpResponse", "AGENCIES", "STAGES", "MAX_TEXT",

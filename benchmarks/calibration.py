@@ -30,18 +30,18 @@ from pathlib import Path
 import krippendorff
 import numpy as np
 
-from arms_training.calibration import (
+from arms_training.calibration.demo_data import write_demo
+from arms_training.calibration.result import (
     load_frames,
     load_responses,
     responses_frame,
     tables,
     write_tables,
 )
-from arms_training.calibration_tables import rater_matrix, scored_frame
+from arms_training.calibration.tabulate import rater_matrix, scored_frame
 from arms_training.content import load_library
-from arms_training.demo_data import write_demo
 from arms_training.framework import framework_by_id
-from arms_training.scoring_batch import score_frames
+from arms_training.scoring.batch import score_frames
 
 
 class Clock:

@@ -29,9 +29,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+from arms_training.calibration.dashboard import Dashboard
+from arms_training.calibration.demo_data import write_demo
 from arms_training.content import load_library
-from arms_training.dashboard import Dashboard
-from arms_training.demo_data import write_demo
 
 
 def main() -> None:
@@ -52,7 +52,7 @@ def main() -> None:
               "(not timed below)")
     load_before = os.getloadavg()[0]
 
-    from arms_training.ui.calibration import CalibrationApp
+    from arms_training.ui.calibration.app import CalibrationApp
 
     dash = Dashboard(library)
     reports: list[float] = []

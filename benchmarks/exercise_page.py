@@ -1,6 +1,6 @@
 """Time to interactive of the trainee exercise page, against a one-button ipywidgets page.
 
-Both pages are served by the trainee command line (``arms_training.serving.trainee_server``) in
+Both pages are served by the trainee command line (``arms_training.serving.servers.trainee_server``) in
 the same run and opened in headless Debian Chromium; a page is interactive when its start button
 (class ``arms-start``) is visible and enabled. Three measurements:
 

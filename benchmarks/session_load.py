@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from arms_training.content import load_library  # noqa: E402
 from arms_training.framework import INSUFFICIENT, framework_by_id  # noqa: E402
 from arms_training.responses import PlanAction, Trainee, new_response  # noqa: E402
-from arms_training.room import attendance, summarise  # noqa: E402
+from arms_training.session.room import attendance, summarise  # noqa: E402
 from arms_training.store import Store  # noqa: E402
 
 
@@ -63,7 +63,7 @@ def simulated_response(i: int, code: str, vid: str, mode: str, rng: random.Rando
 
 def participant(i: int, url: str, code: str, vid: str, mode: str, spread: float, start: float,
                 seed: int, out: mp.Queue) -> None:
-    from arms_training.scoring import score
+    from arms_training.scoring.rules import score
 
     rng = random.Random(seed * 1000 + i)
     result = {"i": i, "joined": False, "drafts": 0, "created": False, "error": "",
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
 
-    from arms_training.ui.session import SessionApp
+    from arms_training.ui.session.app import SessionApp
 
     tmp = tempfile.TemporaryDirectory()
     url = args.db or f"sqlite:///{tmp.name}/load.sqlite"

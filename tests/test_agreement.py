@@ -1,4 +1,4 @@
-"""Tests for ``arms_training.agreement`` against values published in the literature.
+"""Tests for ``arms_training.agreement.statistics`` against values published in the literature.
 
 Published sources used (data transcribed below, value and tolerance at each test):
 
@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from arms_training.agreement import (
+from arms_training.agreement.statistics import (
     AgreementError,
     _mean_squares,
     bootstrap_ci,

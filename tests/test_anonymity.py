@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from arms_training.anonymity import lint_text, lint_vignette
 from arms_training.content import load_library
+from arms_training.validation.identifiers import lint_text, lint_vignette
 
 CAST = ["Owen Tallis", "Priya Marsh", "Marlow Cross"]
 

@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 
 from arms_training import agreement
-from arms_training.calibration import (
+from arms_training.agreement.bootstrap import counts_ci, unit_counts
+from arms_training.calibration.demo_data import generate
+from arms_training.calibration.result import (
     CalibrationSettings,
     Filters,
     load_responses,
@@ -24,13 +26,11 @@ from arms_training.calibration import (
     tables,
     write_tables,
 )
-from arms_training.calibration_tables import rater_matrix, scored_frame
+from arms_training.calibration.tabulate import rater_matrix, scored_frame
 from arms_training.content import load_library
-from arms_training.demo_data import generate
 from arms_training.framework import INSUFFICIENT, framework_by_id
-from arms_training.reliability_boot import counts_ci, unit_counts
 from arms_training.responses import Response
-from arms_training.scoring import ScoringError, score, score_response
+from arms_training.scoring.rules import ScoringError, score, score_response
 
 from .test_scoring import KEY, VIGNETTE, make_key, perfect
 
@@ -396,7 +396,7 @@ def test_multiple_frameworks_are_scored_separately():
 def test_parallel_load_frames_equals_serial(tmp_path, demo, monkeypatch):
     """Cut across worker processes, a JSONL file gives the same frames and problems, and a
     suspect record is re-read from the file when the scorer asks for it."""
-    import arms_training.calibration_frames as cf
+    import arms_training.io.frames as cf
 
     lines = [r.to_json() .replace("\n", "") for r in demo[0][:60]]
     broken = json.loads(lines[7]) | {"key_version": 42}
@@ -437,7 +437,7 @@ def test_t_quantile_matches_scipy(dof, p):
     """The expansion used for large samples agrees with scipy to 1e-6 (A&S 26.7.5)."""
     from scipy.special import stdtrit
 
-    from arms_training.calibration_tables import t_quantile
+    from arms_training.calibration.tabulate import t_quantile
 
     assert t_quantile(p, dof) == pytest.approx(float(stdtrit(dof, p)), abs=1e-6)
 
@@ -467,7 +467,7 @@ def test_duplicates_are_dropped_before_filters_and_bad_ones_still_named(tmp_path
                                                                        monkeypatch):
     """Through the parallel loader (records re-read from the file on demand): after the copies
     are dropped, a bad record is still named by its own response id."""
-    import arms_training.calibration_frames as cf
+    import arms_training.io.frames as cf
 
     lines = [r.to_json().replace("\n", "") for r in demo[0][:40]]
     broken = json.loads(lines[20]) | {"key_version": 42}
@@ -498,7 +498,7 @@ def test_bad_records_csv_lists_problems_then_duplicates(tmp_path, demo):
 
 
 def test_factor_summary_and_plan_findings_are_the_dashboards(demo):
-    from arms_training.dashboard import Dashboard, DashboardState
+    from arms_training.calibration.dashboard import Dashboard, DashboardState
 
     settings = CalibrationSettings(n_boot=20)
     result = tables(demo[0][:80], LIB, settings=settings, filters=Filters(agency="probation"),

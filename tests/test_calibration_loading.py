@@ -11,10 +11,10 @@ import random
 import pandas as pd
 import pytest
 
-import arms_training.calibration_frames as cf
-from arms_training.calibration import load_frames, load_responses, responses_frame
+import arms_training.io.frames as cf
+from arms_training.calibration.demo_data import generate
+from arms_training.calibration.result import load_frames, load_responses, responses_frame
 from arms_training.content import load_library
-from arms_training.demo_data import generate
 from arms_training.errors import ContentError
 from arms_training.framework import INSUFFICIENT
 from arms_training.responses import MAX_TEXT, Response, iter_responses

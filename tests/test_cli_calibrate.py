@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from arms_training.calibration import TABLE_NAMES
+from arms_training.calibration.demo_data import generate
+from arms_training.calibration.result import TABLE_NAMES
 from arms_training.cli import main
 from arms_training.content import load_library
-from arms_training.demo_data import generate
-from arms_training.scoring import score_response
+from arms_training.scoring.rules import score_response
 
 LIB = load_library()
 EVIL_ID = '=HYPERLINK("http://x.example","click")'

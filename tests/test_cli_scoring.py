@@ -143,7 +143,7 @@ def test_calibrate_a_folder_of_json_responses(demo_file, tmp_path, capsys):
 def test_calibrate_from_a_database_url(demo_file, tmp_path, capsys):
     store_module = pytest.importorskip("arms_training.store")
     from arms_training.responses import iter_responses
-    from arms_training.scoring import score_response
+    from arms_training.scoring.rules import score_response
 
     url = f"sqlite:///{tmp_path / 'training.sqlite'}"
     store = store_module.Store(url)

@@ -15,10 +15,8 @@ import pandas as pd
 import pytest
 
 from arms_training import agreement
-from arms_training.calibration import TABLE_NAMES, CalibrationSettings, Filters, tables
-from arms_training.cli import main as cli_main
-from arms_training.content import load_library
-from arms_training.dashboard import (
+from arms_training.agreement.bootstrap import gwet_ac1_ci, icc_ci, icc_layout, unit_counts
+from arms_training.calibration.dashboard import (
     Dashboard,
     DashboardState,
     SourceError,
@@ -26,12 +24,14 @@ from arms_training.dashboard import (
     problem_groups,
     sort_table,
 )
-from arms_training.demo_data import BAD_TENDENCIES, manifest_path, tendency_of, write_demo
+from arms_training.calibration.demo_data import BAD_TENDENCIES, manifest_path, tendency_of, write_demo
+from arms_training.calibration.result import TABLE_NAMES, CalibrationSettings, Filters, tables
+from arms_training.cli import main as cli_main
+from arms_training.content import load_library
 from arms_training.framework import framework_by_id
-from arms_training.reliability_boot import gwet_ac1_ci, icc_ci, icc_layout, unit_counts
 from arms_training.reports.calibration import table_csv
 from arms_training.responses import Response
-from arms_training.scoring import score
+from arms_training.scoring.rules import score
 from arms_training.store import Store
 
 LIB = load_library()

@@ -8,9 +8,7 @@ from collections import Counter
 
 import pytest
 
-from arms_training.checks import check_response
-from arms_training.content import load_library
-from arms_training.demo_data import (
+from arms_training.calibration.demo_data import (
     BAD_TENDENCIES,
     demo_records,
     generate,
@@ -19,9 +17,11 @@ from arms_training.demo_data import (
     tendency_of,
     write_demo,
 )
+from arms_training.content import load_library
 from arms_training.framework import framework_by_id
 from arms_training.responses import iter_responses
-from arms_training.scoring import score
+from arms_training.scoring.rules import score
+from arms_training.validation.checks import check_response
 
 LIB = load_library()
 FW = framework_by_id("arms-2018")

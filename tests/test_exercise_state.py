@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from arms_training.content import AnswerKey, Vignette, load_vignettes
-from arms_training.exercise_state import (
+from arms_training.exercise.state import (
     Exercise,
     InputError,
     make_trainee,

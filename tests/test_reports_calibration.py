@@ -16,10 +16,10 @@ import pytest
 from matplotlib.figure import Figure
 from openpyxl import load_workbook
 
-from arms_training.calibration import TABLE_NAMES, CalibrationSettings, write_tables
+from arms_training.calibration.dashboard import Dashboard, DashboardState
+from arms_training.calibration.demo_data import generate
+from arms_training.calibration.result import TABLE_NAMES, CalibrationSettings, write_tables
 from arms_training.content import load_library
-from arms_training.dashboard import Dashboard, DashboardState
-from arms_training.demo_data import generate
 from arms_training.plots import calibration as plots
 from arms_training.reports.calibration import (
     EXPORT_NAMES,

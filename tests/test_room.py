@@ -17,7 +17,7 @@ from arms_training.content import load_library
 from arms_training.framework import INSUFFICIENT, framework_by_id
 from arms_training.plots.session import figure_png, rating_distribution_figure
 from arms_training.responses import PlanAction, Response, Trainee
-from arms_training.room import (
+from arms_training.session.room import (
     agency_differences,
     agency_distance,
     attendance,

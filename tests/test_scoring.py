@@ -13,7 +13,7 @@ import pytest
 from arms_training.content import AnswerKey, Vignette, load_library
 from arms_training.framework import INSUFFICIENT, framework_by_id
 from arms_training.responses import Response
-from arms_training.scoring import ScoringError, factor_credit, score, score_response
+from arms_training.scoring.rules import ScoringError, factor_credit, score, score_response
 
 FW = framework_by_id("arms-2018")
 RISK = [f.id for f in FW.risk_factors]
@@ -269,8 +269,8 @@ def test_priority_shares_and_the_override_factor_come_from_the_framework():
     """A force that tunes plan_rubric changes the scores, in score() and the batch scorer."""
     import pandas as pd
 
-    from arms_training.calibration import responses_frame
-    from arms_training.scoring_batch import score_frames
+    from arms_training.calibration.result import responses_frame
+    from arms_training.scoring.batch import score_frames
 
     rubric = FW.plan_rubric.model_copy(update={"priorities": {"factors": 0.5, "level": 0.5},
                                                "unexplained_override_factor": 0.2})
@@ -428,6 +428,6 @@ def test_unknown_vignette_and_framework_through_the_library():
 
 def test_scoring_does_not_import_pandas():
     """The trainee kernel stays lean: importing scoring must not pull in pandas."""
-    code = "import sys, arms_training.scoring; print('pandas' in sys.modules)"
+    code = "import sys, arms_training.scoring.rules; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -9,7 +9,7 @@ import pytest
 from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
 from voila.app import Voila
 
-from arms_training.serving import (
+from arms_training.serving.servers import (
     ALLOWED_MESSAGES,
     KEY_DENYLIST,
     TRAINEE_URL_ENV,

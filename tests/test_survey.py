@@ -12,8 +12,7 @@ from arms_training.errors import ContentError
 from arms_training.plots.session import figure_png, survey_figure
 from arms_training.reports.session import comments_html, survey_table_html
 from arms_training.responses import MAX_TEXT, Trainee
-from arms_training.store import Store, StoreError
-from arms_training.survey import (
+from arms_training.session.survey import (
     SURVEY_PATH,
     SurveyError,
     check_answers,
@@ -21,7 +20,8 @@ from arms_training.survey import (
     load_survey,
     summarise_survey,
 )
-from arms_training.ui.survey import SurveyView, survey_widgets
+from arms_training.store import Store, StoreError
+from arms_training.ui.exercise.survey import SurveyView, survey_widgets
 
 from .test_room import make_response
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from arms_training.exercise_state import InputError
+from arms_training.exercise.state import InputError
 from arms_training.store import SessionError, StoreError
 from arms_training.ui.base import UNEXPECTED, guard, guarded, sentence
 from arms_training.ui.components import Messages

@@ -21,16 +21,16 @@ import nbformat
 import pytest
 from openpyxl import load_workbook
 
-from arms_training.calibration import CalibrationSettings
+from arms_training.calibration.dashboard import Dashboard, DashboardState
+from arms_training.calibration.demo_data import write_demo
+from arms_training.calibration.result import CalibrationSettings
 from arms_training.content import load_library
-from arms_training.dashboard import Dashboard, DashboardState
-from arms_training.demo_data import write_demo
 from arms_training.framework import framework_by_id
 from arms_training.responses import Response
-from arms_training.scoring import score
+from arms_training.scoring.rules import score
 from arms_training.store import Store
-from arms_training.ui import calibration_views
-from arms_training.ui.calibration import CalibrationApp
+from arms_training.ui.calibration import views as calibration_views
+from arms_training.ui.calibration.app import CalibrationApp
 
 REPO = Path(__file__).resolve().parent.parent
 LIB = load_library()

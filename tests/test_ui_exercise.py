@@ -22,9 +22,9 @@ from ipywidgets.widgets.widget import _instances
 
 from arms_training.content import load_key_for
 from arms_training.store import Store, StoreError
-from arms_training.ui import exercise as exercise_module
 from arms_training.ui.components import annotate, case_file_html
-from arms_training.ui.exercise import ExerciseApp
+from arms_training.ui.exercise import app as exercise_module
+from arms_training.ui.exercise.app import ExerciseApp
 
 from .test_exercise_state import FW, SECRET, key_data, make_vignette, vignette_data, write_content
 
@@ -225,7 +225,7 @@ def test_a_pooled_kernel_reads_the_cases_and_opens_the_store_before_the_request(
         content, tmp_path, monkeypatch):
     """Pre-heated: the slow part happens while the kernel waits in the pool; the request (read
     from the environment once it arrives) only decides what the start screen shows."""
-    import arms_training.ui.exercise as exercise_module
+    import arms_training.ui.exercise.app as exercise_module
 
     monkeypatch.setenv("ARMS_TRAINING_DB_URL", f"sqlite:///{tmp_path}/pool.sqlite")
     monkeypatch.setenv("VOILA_PREHEAT", "True")
@@ -248,7 +248,7 @@ def test_a_pooled_kernel_reads_the_cases_and_opens_the_store_before_the_request(
 
 
 def test_a_pooled_kernel_whose_store_cannot_open_yet_still_serves_the_page(content, monkeypatch):
-    import arms_training.ui.exercise as exercise_module
+    import arms_training.ui.exercise.app as exercise_module
 
     def locked():
         raise StoreError(LOCKED)
@@ -281,7 +281,7 @@ def test_a_page_started_for_its_request_opens_the_store_just_after_it_is_drawn(
 
 LIGHT = textwrap.dedent("""
     import sys
-    from arms_training.ui.exercise import ExerciseApp
+    from arms_training.ui.exercise.app import ExerciseApp
     app = ExerciseApp(query="", autosave_seconds=0)
     print(sorted(m for m in ("sqlalchemy", "pandas", "matplotlib") if m in sys.modules),
           len(app.vignettes) > 0)
@@ -593,14 +593,14 @@ def test_try_another_case_returns_to_the_start(content, store):
 LEAN = textwrap.dedent("""
     import sys
     from arms_training.store import Store
-    from arms_training.ui.exercise import ExerciseApp
+    from arms_training.ui.exercise.app import ExerciseApp
     from tests.test_ui_exercise import do_full_first_assessment, do_review, start
     app = ExerciseApp.from_environment({"QUERY_STRING": ""}, store=Store(sys.argv[1]),
                                        autosave_seconds=0)
     start(app)
     do_full_first_assessment(app)
     do_review(app)
-    before = sorted(m for m in ("pandas", "matplotlib", "arms_training.scoring", "voila",
+    before = sorted(m for m in ("pandas", "matplotlib", "arms_training.scoring.rules", "voila",
                                 "jupyter_server", "nbconvert") if m in sys.modules)
     app.submit_button.click()
     print(before, app.submitted, "matplotlib" in sys.modules)
@@ -691,7 +691,7 @@ def test_feedback_html_escapes_everything():
 
 
 def test_autosave_is_debounced_without_an_event_loop():
-    from arms_training.ui.autosave import Autosaver
+    from arms_training.ui.exercise.autosave import Autosaver
 
     from .test_exercise_state import Clock
 
@@ -712,7 +712,7 @@ def test_autosave_is_debounced_without_an_event_loop():
 def test_autosave_saves_the_last_change_later_inside_a_kernel_loop():
     import asyncio
 
-    from arms_training.ui.autosave import Autosaver
+    from arms_training.ui.exercise.autosave import Autosaver
 
     saves = []
 

@@ -18,7 +18,7 @@ import pytest
 from tornado.web import Application
 from tornado.websocket import WebSocketHandler
 
-from arms_training.ui.preheat import preheated, request_info_url, wait_for_request
+from arms_training.ui.exercise.preheat import preheated, request_info_url, wait_for_request
 
 from .helpers import REPO
 
@@ -102,7 +102,7 @@ def test_the_url_follows_voilas_settings():
 def test_waiting_does_not_load_the_voila_server_into_the_kernel(voila_query):
     """The reason this module exists: voila.utils would add ~47 MB to every pooled kernel."""
     port, _ = voila_query
-    code = ("import sys, os; from arms_training.ui.preheat import wait_for_request;"
+    code = ("import sys, os; from arms_training.ui.exercise.preheat import wait_for_request;"
             f"os.environ.update({pooled_env(port)!r});"
             "print(wait_for_request(), os.environ['QUERY_STRING'],"
             " sorted(m for m in ('voila', 'jupyter_server', 'nbconvert') if m in sys.modules))")

@@ -26,10 +26,10 @@ from ipywidgets.widgets.widget import _instances
 from arms_training.framework import framework_by_id
 from arms_training.reports.session import score_responses
 from arms_training.responses import Trainee
-from arms_training.scoring import score
+from arms_training.scoring.rules import score
 from arms_training.store import SessionError, Store, StoreError
-from arms_training.ui.exercise import ExerciseApp
-from arms_training.ui.session import (
+from arms_training.ui.exercise.app import ExerciseApp
+from arms_training.ui.session.app import (
     DEFAULT_TRAINEE_URL,
     TRAINEE_URL_ENV,
     LiveTimer,

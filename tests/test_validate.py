@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from arms_training.validate import validate_paths
+from arms_training.validation.validate import validate_paths
 
 from .helpers import copy_library, edit, run_cli
 

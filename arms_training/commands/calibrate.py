@@ -55,7 +55,7 @@ def _is_url(source: str) -> bool:
 def _from_store(url: str):
     """``(responses, problems)``: a stored record that no longer validates is a bad record."""
     try:
-        from ..store import Store
+        from arms_training.store import Store
     except ImportError as exc:
         raise RuntimeError(f"cannot read {url}: the database store is not available ({exc})") \
             from None
@@ -117,8 +117,8 @@ def _described(args: argparse.Namespace, result) -> list[str]:
 
 
 def _report_html(args: argparse.Namespace, result) -> str:
-    from ..dashboard import merge_reliability, problem_groups
-    from ..reports.calibration import export_tables, report_html
+    from arms_training.calibration.dashboard import merge_reliability, problem_groups
+    from arms_training.reports.calibration import export_tables, report_html
 
     extra = {n: v for n, v in (("factor_summary", result.factor_summary),
                                ("plan_findings", result.plan_findings)) if v is not None}
@@ -129,9 +129,15 @@ def _report_html(args: argparse.Namespace, result) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..calibration import CalibrationSettings, Filters, load_frames, tables, write_tables
-    from ..content import load_library
-    from ..errors import ContentError
+    from arms_training.calibration.result import (
+        CalibrationSettings,
+        Filters,
+        load_frames,
+        tables,
+        write_tables,
+    )
+    from arms_training.content import load_library
+    from arms_training.errors import ContentError
 
     overrides = {k: v for k, v in vars(args).items()
                  if k in CalibrationSettings.__dataclass_fields__ and v is not None}
@@ -179,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {', '.join(p.name for p in written)} to {args.out}")
     outputs = []
     if args.xlsx is not None:
-        from ..reports.calibration import export_tables, workbook_bytes
+        from arms_training.reports.calibration import export_tables, workbook_bytes
 
         outputs.append((args.xlsx, lambda: workbook_bytes(export_tables(result))))
     if args.report is not None:

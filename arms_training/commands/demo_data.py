@@ -1,7 +1,7 @@
 """``arms-training demo-data --trainees N --responses-each M --seed S --out FILE.jsonl``.
 
 Writes synthetic responses (one JSON per line) and ``FILE.jsonl.manifest.json`` naming each
-assessor's tendency; see :mod:`arms_training.demo_data`.
+assessor's tendency; see :mod:`arms_training.calibration.demo_data`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..demo_data import manifest_path, write_demo
+    from arms_training.calibration.demo_data import manifest_path, write_demo
 
     try:
         manifest = write_demo(args.out, args.trainees, args.responses_each, seed=args.seed,

@@ -21,11 +21,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..content import load_key, load_library
-    from ..errors import ContentError
-    from ..framework import framework_by_id
-    from ..responses import load_response
-    from ..scoring import ScoringError, score, unknown_framework_problem
+    from arms_training.content import load_key, load_library
+    from arms_training.errors import ContentError
+    from arms_training.framework import framework_by_id
+    from arms_training.responses import load_response
+    from arms_training.scoring.rules import ScoringError, score, unknown_framework_problem
 
     try:
         response = load_response(args.response)
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         if key is None:
-            from ..scoring import score_response
+            from arms_training.scoring.rules import score_response
 
             report = score_response(response, library=library)
         else:

@@ -47,7 +47,7 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 120) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..serving import staff_environ, staff_server, trainee_server
+    from arms_training.serving.servers import staff_environ, staff_server, trainee_server
 
     specs = [trainee_server(ip=args.ip, port=args.port, pool=args.pool,
                             trust_proxy_user=args.trust_proxy_user)]

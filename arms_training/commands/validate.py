@@ -16,13 +16,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..validate import validate_paths
+    from arms_training.validation.validate import validate_paths
 
     report = validate_paths(args.paths or None)
     for problem in report.problems:
         print(problem)
     if args.coverage:
-        from ..coverage import coverage_report
+        from arms_training.validation.coverage import coverage_report
 
         print(coverage_report(report).render())
     summary = (f"{report.files} files: {len(report.frameworks)} frameworks, "

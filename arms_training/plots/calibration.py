@@ -1,6 +1,6 @@
 """Figures for the calibration dashboard and its report, one per view.
 
-Each function takes the view's table (as :class:`arms_training.dashboard.Dashboard` builds it)
+Each function takes the view's table (as :class:`arms_training.calibration.dashboard.Dashboard` builds it)
 and returns a :class:`~matplotlib.figure.Figure` drawn on the Agg canvas (no pyplot state in the
 long-lived staff kernel); :func:`figure_png` makes PNG bytes. An empty table gives a figure that
 says so rather than an empty frame. Blue is police and orange probation, as in the session
@@ -17,8 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..calibration import CalibrationSettings
-from .session import AGENCY_COLOURS, _message_figure, _new_figure, figure_png
+from arms_training.calibration.result import CalibrationSettings
+from arms_training.plots.session import AGENCY_COLOURS, _message_figure, _new_figure, figure_png
 
 __all__ = [
     "assessors_figure", "factors_figure", "reliability_figure", "agencies_figure",

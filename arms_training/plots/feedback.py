@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..framework import INSUFFICIENT, Framework
+from arms_training.framework import INSUFFICIENT, Framework
 
 __all__ = ["profile_png", "panel_values"]
 

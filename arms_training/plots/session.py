@@ -4,7 +4,7 @@ matplotlib is used through the Agg canvas directly (no pyplot, no global figure 
 long-lived kernel). Functions return a :class:`~matplotlib.figure.Figure`; :func:`figure_png`
 turns one into PNG bytes for a widget or a report.
 
-Before the key is revealed the :class:`~arms_training.room.Room` holds nothing of it, so the
+Before the key is revealed the :class:`~arms_training.session.room.Room` holds nothing of it, so the
 distribution figure cannot show it; after reveal it overlays the expert consensus and the
 panel's spread.
 """
@@ -20,9 +20,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from ..framework import INSUFFICIENT, Framework
-from ..room import FactorRoom, Room
-from ..survey import Survey, SurveySummary
+from arms_training.framework import INSUFFICIENT, Framework
+from arms_training.session.room import FactorRoom, Room
+from arms_training.session.survey import Survey, SurveySummary
 
 __all__ = [
     "AGENCY_COLOURS", "LIKERT_COLOURS", "rating_distribution_figure", "survey_figure",

@@ -1,9 +1,9 @@
 """The calibration exports: every table as CSV and as one XLSX workbook, and an HTML report with
 the figures embedded, suitable to attach to a quality-assurance record.
 
-Spreadsheet cells go through :func:`arms_training.safe_export.safe_frame` (a trainee id such as
+Spreadsheet cells go through :func:`arms_training.io.spreadsheet.safe_frame` (a trainee id such as
 ``=HYPERLINK(...)`` stays text in Excel); CSV is written exactly as ``arms-training calibrate``
-writes it (:func:`arms_training.calibration.write_tables`: same columns, ``%.6g`` numbers), with
+writes it (:func:`arms_training.calibration.result.write_tables`: same columns, ``%.6g`` numbers), with
 a UTF-8 byte-order mark so Excel reads accents. In HTML every value is escaped.
 """
 
@@ -21,8 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..calibration import TABLE_NAMES, CalibrationSettings, CalibrationTables, bad_records_frame
-from ..safe_export import safe_frame
+from arms_training.calibration.result import (
+    TABLE_NAMES,
+    CalibrationSettings,
+    CalibrationTables,
+    bad_records_frame,
+)
+from arms_training.io.spreadsheet import safe_frame
 
 __all__ = [
     "EXPORT_NAMES", "TABLE_TITLES", "export_tables", "table_csv", "csv_bytes", "write_csvs",
@@ -47,7 +52,7 @@ _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def export_tables(result: CalibrationTables, extra: Mapping[str, pd.DataFrame] | None = None
                   ) -> dict[str, pd.DataFrame]:
     """The six command-line tables, any ``extra`` views, and ``bad_records`` (as in
-    ``bad_records.csv``: :func:`~arms_training.calibration.bad_records_frame`), in
+    ``bad_records.csv``: :func:`~arms_training.calibration.result.bad_records_frame`), in
     :data:`EXPORT_NAMES` order."""
     tables = {n: result.table(n) for n in TABLE_NAMES}
     tables |= dict(extra or {})
@@ -195,7 +200,7 @@ def png_img_html(png: bytes | None, alt: str, css: str = "arms-cal-report-figure
 def report_figures(tables: Mapping[str, pd.DataFrame],
                    settings: CalibrationSettings | None = None) -> dict[str, bytes | None]:
     """PNG figures for the report, one per view; a figure that fails is ``None``."""
-    from ..plots import calibration as plots
+    from arms_training.plots import calibration as plots
 
     makers: dict[str, Callable[[], Any]] = {
         "assessors": lambda: plots.assessors_figure(tables["assessors"], settings),

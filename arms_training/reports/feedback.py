@@ -10,11 +10,11 @@ import base64
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..content import Vignette
-from ..exercise_state import OTHER, STAGE_LABELS
-from ..framework import Framework
-from ..markup import CSS, esc
-from ..responses import Response
+from arms_training.content import Vignette
+from arms_training.exercise.state import OTHER, STAGE_LABELS
+from arms_training.framework import Framework
+from arms_training.reports.markup import CSS, esc
+from arms_training.responses import Response
 
 __all__ = [
     "feedback_html", "total_html", "parts_html", "factor_table_html", "priorities_html",

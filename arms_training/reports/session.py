@@ -1,12 +1,12 @@
 """The joint session as HTML and CSV: fragments for the trainer's live view, the session pack.
 
 Every piece of trainee text (pseudonym, role, comment, override rationale) and of content goes
-through :func:`arms_training.markup.esc` before it reaches markup; CSV cells go through
-:func:`arms_training.safe_export.safe_cell` so a pseudonym such as ``=HYPERLINK(...)`` is text
+through :func:`arms_training.reports.markup.esc` before it reaches markup; CSV cells go through
+:func:`arms_training.io.spreadsheet.safe_cell` so a pseudonym such as ``=HYPERLINK(...)`` is text
 when the file is opened in a spreadsheet. Scores in the CSV come from the shared scoring module.
 
 Key material appears on screen and in the pack only through a revealed
-:class:`~arms_training.room.Room` (the caller decides, from the session's reveal state). The CSV
+:class:`~arms_training.session.room.Room` (the caller decides, from the session's reveal state). The CSV
 always carries the scores: it is the trainer's download, never shown on the projector.
 """
 
@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..content import AnswerKey, Vignette
-from ..framework import Framework
-from ..markup import esc
-from ..room import (
+from arms_training.content import AnswerKey, Vignette
+from arms_training.framework import Framework
+from arms_training.io.spreadsheet import safe_cell
+from arms_training.reports.markup import esc
+from arms_training.session.room import (
     Attendance,
     ChoiceCount,
     Prompt,
@@ -33,11 +34,10 @@ from ..room import (
     prompts,
     summarise,
 )
-from ..safe_export import safe_cell
-from ..survey import Survey, SurveySummary, summarise_survey
+from arms_training.session.survey import Survey, SurveySummary, summarise_survey
 
 if TYPE_CHECKING:
-    from ..store import Session
+    from arms_training.store import Session
 
 __all__ = [
     "SessionData", "esc", "attendance_html", "people_html", "prompts_html", "choices_html",
@@ -271,7 +271,7 @@ class SessionData:
 
 @dataclass(frozen=True)
 class ScoreResult:
-    """A response's score from :func:`arms_training.scoring.score`, or the stored one when the
+    """A response's score from :func:`arms_training.scoring.rules.score`, or the stored one when the
     key has moved on (``source`` says which), or an error message."""
 
     total: float | None
@@ -286,7 +286,7 @@ def score_responses(data: SessionData) -> dict[str, ScoreResult]:
     A response scored against an older key version cannot be re-scored silently (that is an
     explicit, recorded act); its stored score is used and marked ``stored``.
     """
-    from ..scoring import ScoringError, score
+    from arms_training.scoring.rules import ScoringError, score
 
     out: dict[str, ScoreResult] = {}
     for r in data.responses:
@@ -429,8 +429,8 @@ def session_pack_html(data: SessionData, *, include_pseudonyms: bool = False,
     nothing of the key. Pseudonyms appear only with ``include_pseudonyms``; otherwise people
     are "Police 1", "Probation 2"... ``chart`` (for tests) replaces the matplotlib renderer.
     """
-    from ..plots.session import figure_png, rating_distribution_figure, survey_figure
-    from ..survey import default_survey
+    from arms_training.plots.session import figure_png, rating_distribution_figure, survey_figure
+    from arms_training.session.survey import default_survey
 
     session = data.session
     reveal = session.revealed if reveal is None else reveal

@@ -10,9 +10,9 @@ Every Voila page is its own kernel process, so the store is the only state the a
     store.submit(response, score=report, key_version=3, framework_version="2018.1")
 """
 
-from .config import DATA_ENV, DB_FILENAME, URL_ENV, data_dir, default_url
-from .errors import SessionError, StoreError
-from .records import (
+from arms_training.store.config import DATA_ENV, DB_FILENAME, URL_ENV, data_dir, default_url
+from arms_training.store.errors import SessionError, StoreError
+from arms_training.store.records import (
     CODE_ALPHABET,
     CODE_LENGTH,
     Participant,
@@ -34,11 +34,11 @@ def __getattr__(name: str):
     # PEP 562: the database side (SQLAlchemy, about 0.3 s and 11 MB) loads when first asked
     # for, so a trainee page can draw itself before it opens the store.
     if name == "Store":
-        from .api import Store
+        from arms_training.store.api import Store
 
         return Store
     if name in ("LATEST", "MIGRATIONS", "migrate"):
-        from . import schema
+        from arms_training.store import schema
 
         return getattr(schema, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,13 +17,13 @@ from typing import Any, Literal, overload
 
 import sqlalchemy as sa
 
-from ..errors import ContentError, Problem
-from ..responses import MAX_TEXT, Response, Trainee, now, parse_response
-from . import schema as t
-from .config import default_url
-from .engine import DEFAULT_BUSY_TIMEOUT, make_engine, write_options
-from .errors import SessionError, StoreError, guard
-from .records import (
+from arms_training.errors import ContentError, Problem
+from arms_training.responses import MAX_TEXT, Response, Trainee, now, parse_response
+from arms_training.store import schema as t
+from arms_training.store.config import default_url
+from arms_training.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, write_options
+from arms_training.store.errors import SessionError, StoreError, guard
+from arms_training.store.records import (
     Participant,
     Rescore,
     Session,
@@ -32,7 +32,7 @@ from .records import (
     new_session_code,
     normalise_session_code,
 )
-from .sql import insert_new, upsert
+from arms_training.store.sql import insert_new, upsert
 
 __all__ = ["Store"]
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from ..responses import Response
-from .errors import SessionError
+from arms_training.responses import Response
+from arms_training.store.errors import SessionError
 
 __all__ = [
     "SubmitResult", "Submission", "Rescore", "Session", "Participant",

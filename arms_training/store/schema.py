@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ..responses import now
-from .engine import write_options
-from .errors import StoreError
+from arms_training.responses import now
+from arms_training.store.engine import write_options
+from arms_training.store.errors import StoreError
 
 __all__ = [
     "MIGRATIONS", "LATEST", "migrate", "schema_version", "metadata", "schema_info",

@@ -1,5 +1,5 @@
 """ipywidgets views for the apps. Import the app you need, e.g.
-``from arms_training.ui.exercise import ExerciseApp``; nothing heavy is imported here so that a
+``from arms_training.ui.exercise.app import ExerciseApp``; nothing heavy is imported here so that a
 kernel loads only what its page uses.
 
 The apps' logger writes to a file, never to the kernel's stderr: ipykernel forwards stderr
@@ -22,7 +22,7 @@ def _configure_logging() -> None:
         return
     logger.propagate = False  # the root logger's handlers may write to stderr
     try:
-        from ..store.config import data_dir
+        from arms_training.store.config import data_dir
 
         folder = data_dir() / "logs"
         folder.mkdir(parents=True, exist_ok=True)

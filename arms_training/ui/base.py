@@ -9,8 +9,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..exercise_state import Exercise, InputError
-from .components import Kind, Messages, classed
+from arms_training.exercise.state import Exercise, InputError
+from arms_training.ui.components import Kind, Messages, classed
 
 __all__ = ["guard", "guarded", "sentence", "StageView", "UNEXPECTED", "TRAINEE_ERRORS"]
 

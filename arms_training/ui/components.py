@@ -13,9 +13,9 @@ from typing import Literal
 
 import ipywidgets as w
 
-from ..content import Section, Vignette
-from ..framework import Framework, GlossaryEntry
-from ..markup import CSS, esc
+from arms_training.content import Section, Vignette
+from arms_training.framework import Framework, GlossaryEntry
+from arms_training.reports.markup import CSS, esc
 
 __all__ = [
     "CSS", "Messages", "esc", "glossary_pattern", "annotate", "section_html", "case_file_html",

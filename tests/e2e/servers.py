@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from arms_training.serving import ServerSpec, staff_environ, staff_server, trainee_server
+from arms_training.serving.servers import ServerSpec, staff_environ, staff_server, trainee_server
 
 __all__ = [
     "CHROMIUM", "CHROMIUM_ARGS", "RunningServer", "chromium_problem", "free_port", "start_server",

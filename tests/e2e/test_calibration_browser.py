@@ -15,12 +15,12 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Locator, Page, expect
 
+from arms_training.calibration.dashboard import Dashboard, DashboardState
+from arms_training.calibration.demo_data import write_demo
 from arms_training.content import load_library
-from arms_training.dashboard import Dashboard, DashboardState
-from arms_training.demo_data import write_demo
 from arms_training.framework import framework_by_id
 from arms_training.responses import Response
-from arms_training.scoring import score
+from arms_training.scoring.rules import score
 from arms_training.store import DB_FILENAME, Store
 
 from .pages import ACTION_TIMEOUT, PAGE_TIMEOUT

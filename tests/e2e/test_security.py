@@ -2,7 +2,7 @@
 database, key text in the websocket before they submit, or a traceback when code fails?
 
 The servers are started with the command lines ``arms-training serve`` uses
-(``arms_training.serving``), so these tests check the hardened settings themselves.
+(``arms_training.serving.servers``), so these tests check the hardened settings themselves.
 """
 
 from __future__ import annotations

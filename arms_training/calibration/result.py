@@ -1,0 +1,424 @@
+"""Many responses -> the tables a quality lead reads: who needs a booster, on which factors the
+cohort drifts, how reliable the cohort is, where police and probation differ, which plan rules
+fail most.
+
+Scores come from the one scoring module: :mod:`arms_training.scoring.batch` applies the rules of
+:mod:`arms_training.scoring.rules` vectorised (and is tested to give score()'s numbers exactly). Bad
+records never stop a batch: they are counted and listed in :attr:`CalibrationTables.bad`.
+
+Pipeline: :func:`load_responses` (or any iterable of Response) -> :func:`responses_frame` ->
+:func:`tables` -> :func:`write_tables`; :func:`load_frames` does the first two in one step, in
+several processes for a large JSONL file. Records sharing a ``response_id`` are scored once:
+:func:`tables` keeps the first copy and counts and lists the rest, as the staff dashboard does
+when it merges sources.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from arms_training.calibration.tabulate import (
+    agencies_table,
+    assessors_table,
+    drift_table,
+    factors_table,
+    plans_table,
+    reliability_table,
+    scored_frame,
+)
+from arms_training.content import AnswerKey, Library, Vignette
+from arms_training.errors import ContentError, Problem
+from arms_training.framework import Framework, framework_by_id
+from arms_training.io.frames import (
+    ResponseFrames,
+    iter_source,
+    load_frames,
+    load_responses,
+    responses_frame,
+    subset_frames,
+)
+from arms_training.io.spreadsheet import safe_cell, safe_frame
+from arms_training.responses import Response
+from arms_training.scoring.batch import BatchScores, score_frames
+
+__all__ = [
+    "CalibrationSettings", "Filters", "CalibrationTables", "ResponseFrames", "TABLE_NAMES",
+    "responses_frame", "load_responses", "load_frames", "iter_source", "tables", "write_tables", "safe_cell",
+    "safe_frame", "BatchScores", "score_frames", "bad_records_frame", "factor_summary_table",
+    "plan_findings_table", "DIRECTION_MIN", "FINDING_LABELS", "DUPLICATE_MESSAGE",
+]
+
+TABLE_NAMES = ("assessors", "factors", "reliability", "agencies", "drift", "plans")
+DUPLICATE_MESSAGE = ("duplicate: an earlier record has the same response_id; this copy is skipped "
+                     "(the first copy is kept)")
+FINDING_LABELS = {
+    "unaddressed_priority": "Priority factor no action addresses",
+    "missing_essential": "Essential action missing",
+    "contraindicated": "Contraindicated action chosen",
+    "incomplete_action": "Action left incomplete",
+    "no_constructive_for_protective": "No action builds a protective factor",
+    "no_actions": "No actions at all",
+    "unexplained_level_override": "Level overridden without a rationale",
+    "significant_change_misjudged": "Significant change misjudged at review",
+}
+# A factor's mean signed difference from the key beyond a tenth of a scale step, on average,
+# is called a direction (project choice); inside it the factor is "balanced".
+DIRECTION_MIN = 0.10
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """Thresholds and options for :func:`tables`. Defaults are project defaults.
+
+    Attributes
+    ----------
+    min_responses : int, default 5
+        Fewer scored responses than this and an assessor is listed but not assessed (``note``).
+    exact_agreement_min : float, default 0.60
+        Flag below this share of ratings equal to the key. Landis & Koch read kappa 0.41-0.60 as
+        only moderate; with three scale points, 60 % exact is where chance still matters.
+    within_one_min : float, default 0.85
+        Flag below this share of ratings within one step of the key.
+    risk_bias_max : float, default 0.30
+        Flag above this mean signed difference on risk factors (over-rating risk): almost a
+        third of a scale step on every risk factor, every time.
+    protective_bias_min : float, default -0.30
+        Flag below this mean signed difference on protective factors (under-crediting
+        strengths, the weakness inspections found in police practice).
+    plan_score_min : float, default 0.50
+        Flag a mean plan score (0-1) below this.
+    reliability_level : {"nominal", "ordinal", "interval", "ratio"}, default "ordinal"
+        Level of measurement for Krippendorff's alpha; the ARMS scale is ordered.
+    n_boot : int, default 500
+        Bootstrap replicates for confidence intervals (units resampled).
+    confidence : float, default 0.95
+    seed : int, default 0
+        Bootstrap seed: the same data give the same intervals.
+    """
+
+    min_responses: int = 5
+    exact_agreement_min: float = 0.60
+    within_one_min: float = 0.85
+    risk_bias_max: float = 0.30
+    protective_bias_min: float = -0.30
+    plan_score_min: float = 0.50
+    reliability_level: Literal["nominal", "ordinal", "interval", "ratio"] = "ordinal"
+    n_boot: int = 500
+    confidence: float = 0.95
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.protective_bias_min > 0:
+            raise ValueError(f"protective_bias_min={self.protective_bias_min!r} is not valid; "
+                             "allowed: a number <= 0 (it bounds under-crediting)")
+        if self.risk_bias_max < 0:
+            raise ValueError(f"risk_bias_max={self.risk_bias_max!r} is not valid; allowed: a "
+                             "number >= 0")
+        if self.min_responses < 1:
+            raise ValueError(f"min_responses={self.min_responses!r} is not valid; allowed: >= 1")
+
+
+def _as_set(value: str | Collection[str] | None) -> set[str] | None:
+    if value is None:
+        return None
+    return {value} if isinstance(value, str) else set(value)
+
+
+def _as_time(value: datetime | date | str | None, *, end: bool) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(UTC)
+    # A bare date as ``until`` means up to the end of that day.
+    if end and isinstance(value, date | str) and not isinstance(value, datetime) and \
+            ts == ts.normalize():
+        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return ts
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which responses a calibration covers; ``None`` means no restriction.
+
+    ``since``/``until`` bound the submission time (inclusive; a date ``until`` covers that whole
+    day; naive times are UTC). ``agency``, ``area``, ``vignette`` (vignette id), ``session``
+    (session code) and ``cohort`` (trainee ids) each take one value or a collection.
+    """
+
+    since: datetime | date | str | None = None
+    until: datetime | date | str | None = None
+    agency: str | Collection[str] | None = None
+    area: str | Collection[str] | None = None
+    vignette: str | Collection[str] | None = None
+    session: str | Collection[str] | None = None
+    cohort: Collection[str] | None = None
+
+    def mask(self, responses: pd.DataFrame) -> np.ndarray:
+        keep = np.ones(len(responses), dtype=bool)
+        since, until = _as_time(self.since, end=False), _as_time(self.until, end=True)
+        if since is not None:
+            keep &= (responses["when"] >= since).to_numpy()
+        if until is not None:
+            keep &= (responses["when"] <= until).to_numpy()
+        for column, value in (("agency", self.agency), ("area", self.area),
+                              ("vignette_id", self.vignette), ("session_code", self.session),
+                              ("trainee_id", self.cohort)):
+            allowed = _as_set(value)
+            if allowed is not None:
+                keep &= responses[column].isin(allowed).to_numpy()
+        return keep
+
+
+@dataclass
+class CalibrationTables:
+    """The result of :func:`tables`: six DataFrames plus what was scored and what was not.
+
+    ``scores`` has one row per scored response (metadata and every score column of
+    :data:`arms_training.scoring.batch.SCORE_COLUMNS`). ``bad`` lists the problems of every
+    record left out; ``n_bad`` counts the records. ``duplicates`` lists each later copy of a
+    ``response_id`` already read (skipped, not bad); ``n_records`` counts them too.
+    ``factor_summary`` and ``plan_findings`` are the dashboard's per-factor and per-finding
+    views (see :func:`factor_summary_table`), for the HTML report; ``None`` when not computed.
+    """
+
+    assessors: pd.DataFrame
+    factors: pd.DataFrame
+    reliability: pd.DataFrame
+    agencies: pd.DataFrame
+    drift: pd.DataFrame
+    plans: pd.DataFrame
+    scores: pd.DataFrame
+    n_records: int
+    n_filtered_out: int
+    n_scored: int
+    n_bad: int
+    bad: list[Problem] = field(default_factory=list)
+    settings: CalibrationSettings = field(default_factory=CalibrationSettings)
+    duplicates: list[Problem] = field(default_factory=list)
+    factor_summary: pd.DataFrame | None = None
+    plan_findings: pd.DataFrame | None = None
+
+    @property
+    def n_duplicates(self) -> int:
+        return len(self.duplicates)
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        return self.assessors[self.assessors["flagged"]]
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in TABLE_NAMES:
+            raise ValueError(f"table {name!r} is not valid; allowed: {', '.join(TABLE_NAMES)}")
+        return getattr(self, name)
+
+    def summary(self, *, max_listed: int = 20) -> str:
+        """A short plain-text summary: counts, bad records, flagged assessors with reasons."""
+        dup = self.n_duplicates
+        lines = [f"{self.n_records} responses read: {self.n_scored} scored, {self.n_bad} bad, "
+                 f"{dup} duplicate{'' if dup == 1 else 's'} skipped, "
+                 f"{self.n_filtered_out} outside the filters; "
+                 f"{len(self.assessors)} assessors, {len(self.flagged)} flagged."]
+        for p in self.bad[:max_listed]:
+            lines.append(f"  bad: {p}")
+        if len(self.bad) > max_listed:
+            lines.append(f"  ... and {len(self.bad) - max_listed} more problems")
+        if dup:
+            ids = list(dict.fromkeys(p.path.split(" ")[1] for p in self.duplicates))
+            more = f" and {len(ids) - max_listed} more" if len(ids) > max_listed else ""
+            lines.append(f"  duplicate response_id (first copy kept): "
+                         f"{', '.join(ids[:max_listed])}{more}")
+        for _, a in self.flagged.head(max_listed).iterrows():
+            lines.append(f"  flagged: {a['trainee_id']} ({a['agency']}, n={a['n']}): "
+                         f"{a['flag_reasons']}")
+        if len(self.flagged) > max_listed:
+            lines.append(f"  ... and {len(self.flagged) - max_listed} more flagged assessors")
+        return "\n".join(lines)
+
+
+def _record_count(problems: list[Problem]) -> int:
+    return len({p.path for p in problems})
+
+
+def _drop_duplicates(frames: ResponseFrames) -> tuple[ResponseFrames, list[Problem]]:
+    """``frames`` without the later copies of each ``response_id``, and one Problem per copy
+    dropped (``response <id> (copy <n>)``)."""
+    ids = frames.responses["response_id"]
+    later = ids.duplicated(keep="first").to_numpy()
+    if not later.any():
+        return frames, []
+    copy = ids.groupby(ids, sort=False).cumcount().to_numpy() + 1
+    problems = [Problem(f"response {rid} (copy {n})", "response_id", DUPLICATE_MESSAGE)
+                for rid, n in zip(ids.to_numpy()[later], copy[later], strict=True)]
+    return subset_frames(frames, np.flatnonzero(~later)), problems
+
+
+def tables(responses: ResponseFrames | Iterable[Response | ContentError],
+           keys: Mapping[str, AnswerKey] | Library, *,
+           frameworks: Mapping[str, Framework] | None = None,
+           vignettes: Mapping[str, Vignette] | None = None,
+           settings: CalibrationSettings | None = None, filters: Filters | None = None,
+           bad: Iterable[Problem] = (), summaries: bool = False) -> CalibrationTables:
+    """Score ``responses`` and build the calibration tables.
+
+    Parameters
+    ----------
+    responses : ResponseFrames or iterable of Response (and ContentError)
+        ContentErrors (as :func:`arms_training.responses.iter_responses` yields for bad
+        records) are counted and listed, not raised. Of several records with one
+        ``response_id`` only the first is scored; the others are listed in ``duplicates``.
+    keys : mapping of vignette id to AnswerKey, or a Library
+        A Library also supplies ``vignettes`` when they are not given.
+    frameworks : mapping of id to Framework, optional
+        Installed frameworks are looked up by id when missing.
+    vignettes : mapping of id to Vignette, optional
+        For the level-matrix finding and the vignette-version check.
+    settings : CalibrationSettings, optional
+    filters : Filters, optional
+        Applied before scoring.
+    bad : iterable of Problem
+        Problems already found while loading (from :func:`load_responses`), to count and list
+        with the rest; records are counted by distinct source.
+    summaries : bool
+        Also build ``factor_summary`` and ``plan_findings`` (the HTML report's extra views);
+        off by default, as the CSV tables do not need them.
+
+    Returns
+    -------
+    CalibrationTables
+    """
+    settings = settings or CalibrationSettings()
+    if isinstance(keys, Library):
+        vignettes = vignettes if vignettes is not None else keys.vignettes
+        keys = keys.keys
+    problems = list(bad)
+    if not isinstance(responses, ResponseFrames):
+        good, load_problems = load_responses(responses)
+        problems += load_problems
+        responses = responses_frame(good)
+    responses, duplicates = _drop_duplicates(responses)
+    n_loaded_bad = _record_count(problems)
+    n_records = len(responses) + len(duplicates) + n_loaded_bad
+    if filters is not None:
+        keep = filters.mask(responses.responses)
+        frames = subset_frames(responses, np.flatnonzero(keep)) if not keep.all() else responses
+    else:
+        frames = responses
+    n_filtered_out = len(responses) - len(frames)
+    frameworks = dict(frameworks or {})
+    batch = score_frames(frames, keys, frameworks=frameworks, vignettes=vignettes)
+    for fw_id in frames.responses["framework"].unique():
+        if fw_id not in frameworks:
+            try:
+                frameworks[fw_id] = framework_by_id(fw_id)
+            except KeyError:
+                pass  # its records are already listed as bad
+    problems += batch.problems
+    scored = scored_frame(frames, batch)
+    used = {fw_id: frameworks[fw_id] for fw_id in scored["framework"].unique()}
+    return CalibrationTables(
+        assessors=assessors_table(scored, settings),
+        factors=factors_table(scored, frames, batch, keys, used),
+        reliability=reliability_table(scored, frames, keys, used, settings),
+        agencies=agencies_table(scored, batch, used, settings),
+        drift=drift_table(scored),
+        plans=plans_table(scored, batch, keys, used),
+        scores=scored.drop(columns=["ok"]).reset_index(drop=True), n_records=n_records,
+        n_filtered_out=n_filtered_out, n_scored=len(scored),
+        n_bad=n_loaded_bad + _record_count(batch.problems), bad=problems, settings=settings,
+        duplicates=duplicates,
+        factor_summary=factor_summary_table(scored, batch, frameworks) if summaries else None,
+        plan_findings=plan_findings_table(scored, batch, frameworks) if summaries else None)
+
+
+def factor_summary_table(scored: pd.DataFrame, batch: BatchScores,
+                         frameworks: Mapping[str, Framework]) -> pd.DataFrame:
+    """Per factor over all vignettes: agreement with the key and the direction of the
+    disagreement, least agreement first. ``scored`` is a subset of the scored frame of
+    ``batch`` (index = frame row)."""
+    rows = scored.index.to_numpy()
+    kinds = {f.id: (f.name, f.kind) for fw in frameworks.values() for f in fw.factors}
+    out = []
+    for f in batch.exact.columns:
+        exact = batch.exact[f].to_numpy()[rows]
+        diff = batch.difference[f].to_numpy()[rows]
+        keyed = ~np.isnan(exact)
+        if f not in kinds or not keyed.any():
+            continue
+        numeric = ~np.isnan(diff)
+        close = numeric[keyed] & (np.abs(np.nan_to_num(diff[keyed])) <= 1)
+        within = (exact[keyed] == 1) | close
+        mean = float(diff[numeric].mean()) if numeric.any() else np.nan
+        direction = "" if math.isnan(mean) else (
+            "over-rated" if mean >= DIRECTION_MIN else
+            "under-rated" if mean <= -DIRECTION_MIN else "balanced")
+        out.append({
+            "factor": f, "name": kinds[f][0], "kind": kinds[f][1], "n": int(keyed.sum()),
+            "share_matching_key": float(exact[keyed].mean()),
+            "within_one": float(within.mean()), "mean_difference": mean,
+            "share_over": float((diff[numeric] > 0).mean()) if numeric.any() else np.nan,
+            "share_under": float((diff[numeric] < 0).mean()) if numeric.any() else np.nan,
+            "direction": direction})
+    columns = ["factor", "name", "kind", "n", "share_matching_key", "within_one",
+               "mean_difference", "share_over", "share_under", "direction"]
+    table = pd.DataFrame(out, columns=columns)
+    return table.sort_values("share_matching_key", kind="stable").reset_index(drop=True)
+
+
+def plan_findings_table(scored: pd.DataFrame, batch: BatchScores,
+                        frameworks: Mapping[str, Framework]) -> pd.DataFrame:
+    """Plan rubric findings by kind over the full-mode responses of ``scored``: how many
+    responses have each, their share, and the items most often concerned."""
+    full = scored[scored["mode"] == "full"]
+    found = batch.findings
+    found = found[found["row"].isin(full.index)]
+    per = found.drop_duplicates(["row", "finding"]).groupby("finding").size()
+    top = found.groupby(["finding", "item"]).size().rename("n").reset_index()
+    labels = {i.id: i.label for fw in frameworks.values() for i in fw.interventions}
+    labels |= {f.id: f.name for fw in frameworks.values() for f in fw.factors}
+    rows = []
+    for finding, n in per.items():
+        items = top[top["finding"] == finding].sort_values("n", ascending=False, kind="stable")
+        common = ", ".join(f"{labels.get(i, i)} ({k})" for i, k in
+                           zip(items["item"].head(3), items["n"].head(3), strict=True)
+                           if isinstance(i, str) and i)
+        rows.append({"finding": finding, "label": FINDING_LABELS.get(finding, finding),
+                     "n_responses": int(n), "share": n / len(full) if len(full) else np.nan,
+                     "most_common": common})
+    table = pd.DataFrame(rows, columns=["finding", "label", "n_responses", "share",
+                                        "most_common"])
+    return table.sort_values("n_responses", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def bad_records_frame(result: CalibrationTables) -> pd.DataFrame:
+    """``record, field, problem``: every problem of a record left out, then every duplicate
+    skipped (what ``bad_records.csv`` and the exports' ``bad_records`` sheet hold)."""
+    return pd.DataFrame([(p.path, p.field, p.message) for p in [*result.bad, *result.duplicates]],
+                        columns=["record", "field", "problem"])
+
+
+def write_tables(result: CalibrationTables, out_dir: str | Path) -> list[Path]:
+    """Write ``<table>.csv`` for each of :data:`TABLE_NAMES`, plus ``bad_records.csv`` (records
+    left out, then duplicates skipped: :func:`bad_records_frame`).
+
+    Every text cell passes through :func:`safe_cell` (formula-injection guard) because quality
+    leads open these files in Excel.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    bad = bad_records_frame(result)
+    for name, frame in [*((n, result.table(n)) for n in TABLE_NAMES), ("bad_records", bad)]:
+        path = out / f"{name}.csv"
+        safe_frame(frame).to_csv(path, index=False, float_format="%.6g")
+        written.append(path)
+    return written
+

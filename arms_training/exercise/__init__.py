@@ -1,0 +1,1 @@
+"""The trainee exercise without widgets."""

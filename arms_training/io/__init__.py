@@ -1,0 +1,3 @@
+"""Reading and writing files: YAML/JSON documents, every response source, formula-safe export.
+
+Nothing is imported here, so a trainee kernel that reads a vignette does not load pandas."""

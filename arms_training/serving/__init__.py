@@ -1,0 +1,1 @@
+"""Starting the trainee and staff Voila servers."""

@@ -1,0 +1,1 @@
+"""The joint training session without widgets: the room, the survey."""

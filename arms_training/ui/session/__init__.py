@@ -1,0 +1,5 @@
+"""The trainer's joint-session app."""
+
+from arms_training.ui.session.app import SessionApp
+
+__all__ = ["SessionApp"]

@@ -1,0 +1,2 @@
+"""Checking content and responses: cross-reference checks, ``validate``, library coverage and
+the identifier linter."""
