@@ -20,22 +20,51 @@ from arms_training.framework import INSUFFICIENT, Rating
 from arms_training.io.documents import parse_model, read_document
 
 __all__ = [
-    "Vignette", "Section", "Paragraph", "CastMember", "AnswerKey", "KeyFactor", "PanelMember",
-    "load_vignette", "load_key", "panel_consensus", "content_root", "Library", "load_library",
-    "load_vignettes", "offered_cases", "load_key_for", "FEATURES", "SOURCES",
+    "Vignette",
+    "Section",
+    "Paragraph",
+    "CastMember",
+    "AnswerKey",
+    "KeyFactor",
+    "PanelMember",
+    "load_vignette",
+    "load_key",
+    "panel_consensus",
+    "content_root",
+    "Library",
+    "load_library",
+    "load_vignettes",
+    "offered_cases",
+    "load_key_for",
+    "FEATURES",
+    "SOURCES",
 ]
 
 log = logging.getLogger("arms_training.content")
 ID = r"^[a-z0-9][a-z0-9_-]*$"
 SOURCES = (
-    "home_visit", "police", "probation", "oasys", "childrens_services", "housing", "health",
-    "employer", "self_report", "third_party", "other",
+    "home_visit",
+    "police",
+    "probation",
+    "oasys",
+    "childrens_services",
+    "housing",
+    "health",
+    "employer",
+    "self_report",
+    "third_party",
+    "other",
 )
 # Special cases a library must cover (issue 3); declared by the vignette, checked by checks.py.
 FEATURES = (
-    "reactive_management_eligible", "reactive_management_fails_criterion", "conflicting_accounts",
-    "protective_rich", "internet_offending", "contraindicated_restriction",
-    "follow_up_significant", "follow_up_not_significant",
+    "reactive_management_eligible",
+    "reactive_management_fails_criterion",
+    "conflicting_accounts",
+    "protective_rich",
+    "internet_offending",
+    "contraindicated_restriction",
+    "follow_up_significant",
+    "follow_up_not_significant",
 )
 
 
@@ -231,8 +260,9 @@ class Library(BaseModel):
     problems: list[Problem] = []
 
 
-def _load_folder(folder: Path, loader, id_field: str, kind: str
-                 ) -> tuple[dict[str, Any], dict[str, Path], list[Problem]]:
+def _load_folder(
+    folder: Path, loader, id_field: str, kind: str
+) -> tuple[dict[str, Any], dict[str, Path], list[Problem]]:
     """Every file of one kind in ``folder`` by id; problems (bad files, duplicate ids) listed."""
     items: dict[str, Any] = {}
     paths: dict[str, Path] = {}
@@ -245,8 +275,9 @@ def _load_folder(folder: Path, loader, id_field: str, kind: str
             continue
         ident = getattr(item, id_field)
         if ident in items:
-            problems.append(Problem(str(path), id_field,
-                                    f"duplicate {kind} for '{ident}' (also in {paths[ident]})"))
+            problems.append(
+                Problem(str(path), id_field, f"duplicate {kind} for '{ident}' (also in {paths[ident]})")
+            )
             continue
         items[ident] = item
         paths[ident] = path
@@ -256,24 +287,29 @@ def _load_folder(folder: Path, loader, id_field: str, kind: str
 def load_library(root: Path | None = None) -> Library:
     """Load ``root/vignettes/*.yaml`` and ``root/answer_keys/*.yaml``; never raises for content."""
     root = root or content_root()
-    vignettes, vignette_paths, problems = _load_folder(root / "vignettes", load_vignette, "id",
-                                                       "vignette")
-    keys, key_paths, key_problems = _load_folder(root / "answer_keys", load_key, "vignette_id",
-                                                 "key")
-    return Library(vignettes=vignettes, keys=keys, vignette_paths=vignette_paths,
-                   key_paths=key_paths, problems=problems + key_problems)
+    vignettes, vignette_paths, problems = _load_folder(root / "vignettes", load_vignette, "id", "vignette")
+    keys, key_paths, key_problems = _load_folder(root / "answer_keys", load_key, "vignette_id", "key")
+    return Library(
+        vignettes=vignettes,
+        keys=keys,
+        vignette_paths=vignette_paths,
+        key_paths=key_paths,
+        problems=problems + key_problems,
+    )
 
 
 def load_vignettes(root: Path | None = None) -> tuple[dict[str, Vignette], list[Problem]]:
     """The vignettes under ``root/vignettes`` and the problems of those that did not load.
     For the trainee page: it never reads ``answer_keys``."""
-    vignettes, _paths, problems = _load_folder((root or content_root()) / "vignettes",
-                                               load_vignette, "id", "vignette")
+    vignettes, _paths, problems = _load_folder(
+        (root or content_root()) / "vignettes", load_vignette, "id", "vignette"
+    )
     return vignettes, problems
 
 
-def offered_cases(framework_for: Callable[[str], Any],
-                  vignettes: Mapping[str, Vignette] | None = None) -> dict[str, Vignette]:
+def offered_cases(
+    framework_for: Callable[[str], Any], vignettes: Mapping[str, Vignette] | None = None
+) -> dict[str, Vignette]:
     """The vignettes (never the keys) whose framework is installed, by id: what a trainee may
     open. A case for a missing framework is logged and left out, not an error."""
     if vignettes is None:
@@ -285,8 +321,7 @@ def offered_cases(framework_for: Callable[[str], Any],
         try:
             framework_for(v.framework)
         except Exception:  # noqa: BLE001 - whatever the lookup raises, the case is not offered
-            log.warning("vignette %s needs framework %s, which is not installed", vid,
-                        v.framework)
+            log.warning("vignette %s needs framework %s, which is not installed", vid, v.framework)
             continue
         out[vid] = v
     return out

@@ -30,8 +30,16 @@ __all__ = [
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 INSUFFICIENT = "insufficient"
 SECTIONS = (
-    "factors", "rating_scale", "priority_levels", "static_tool", "risk_management_levels",
-    "level_matrix", "visit_frequency", "interventions", "plan_rubric", "glossary",
+    "factors",
+    "rating_scale",
+    "priority_levels",
+    "static_tool",
+    "risk_management_levels",
+    "level_matrix",
+    "visit_frequency",
+    "interventions",
+    "plan_rubric",
+    "glossary",
 )
 RUBRIC_COMPONENTS = ("ratings", "priorities", "level", "plan", "follow_up")
 ACTION_FIELDS = ("objective", "enforcement", "rationale", "owner", "review_weeks")
@@ -117,7 +125,9 @@ class PlanRubric(_Frozen):
     components: dict[Literal["ratings", "priorities", "level", "plan", "follow_up"], float]
     plan: dict[
         Literal[
-            "essential_covered", "priorities_addressed", "actions_complete",
+            "essential_covered",
+            "priorities_addressed",
+            "actions_complete",
             "constructive_for_protective",
         ],
         float,
@@ -183,8 +193,9 @@ class Framework(_Frozen):
                 problems.append(f"{name}: duplicate id {', '.join(dupes)}")
         unknown = sorted(set(self.project_defaults) - set(SECTIONS))
         if unknown:
-            problems.append(f"project_defaults: unknown section {', '.join(unknown)}; "
-                            f"allowed: {', '.join(SECTIONS)}")
+            problems.append(
+                f"project_defaults: unknown section {', '.join(unknown)}; allowed: {', '.join(SECTIONS)}"
+            )
         statics = [c.id for c in self.static_tool.categories]
         priorities = [p.id for p in self.priority_levels]
         levels = [lv.id for lv in self.risk_management_levels]
@@ -192,12 +203,15 @@ class Framework(_Frozen):
             problems.append(f"level_matrix: needs one row per static category ({', '.join(statics)})")
         for static, row in self.level_matrix.items():
             if sorted(row) != sorted(priorities):
-                problems.append(f"level_matrix.{static}: needs one entry per priority level "
-                                f"({', '.join(priorities)})")
+                problems.append(
+                    f"level_matrix.{static}: needs one entry per priority level ({', '.join(priorities)})"
+                )
             for priority, level in row.items():
                 if level not in levels:
-                    problems.append(f"level_matrix.{static}.{priority}: unknown level '{level}'; "
-                                    f"allowed: {', '.join(levels)}")
+                    problems.append(
+                        f"level_matrix.{static}.{priority}: unknown level '{level}'; "
+                        f"allowed: {', '.join(levels)}"
+                    )
         if sorted(self.visit_frequency) != sorted(levels):
             problems.append(f"visit_frequency: needs one entry per level ({', '.join(levels)})")
         factor_ids = set(self.factor_ids)
@@ -255,8 +269,11 @@ class Framework(_Frozen):
         raise KeyError(intervention_id)
 
     def label(self, kind: Literal["priority", "static", "level"], level_id: str) -> str:
-        table = {"priority": self.priority_levels, "static": self.static_tool.categories,
-                 "level": self.risk_management_levels}[kind]
+        table = {
+            "priority": self.priority_levels,
+            "static": self.static_tool.categories,
+            "level": self.risk_management_levels,
+        }[kind]
         return next((lv.label for lv in table if lv.id == level_id), level_id)
 
     def rating_label(self, rating: int | str | None) -> str:
@@ -264,8 +281,9 @@ class Framework(_Frozen):
             return "not rated"
         if rating == INSUFFICIENT:
             return self.rating_scale.insufficient.label
-        return next((f"{lv.value} {lv.label}" for lv in self.rating_scale.levels
-                     if lv.value == rating), str(rating))
+        return next(
+            (f"{lv.value} {lv.label}" for lv in self.rating_scale.levels if lv.value == rating), str(rating)
+        )
 
     def is_valid_rating(self, rating: Any) -> bool:
         return rating == INSUFFICIENT or (

@@ -20,8 +20,18 @@ from arms_training.framework import Framework, Rating
 from arms_training.io.documents import parse_model, read_document
 
 __all__ = [
-    "Response", "Trainee", "PlanAction", "FollowUpResponse", "AGENCIES", "STAGES", "MAX_TEXT",
-    "load_response", "parse_response", "iter_responses", "new_response", "missing_for_submission",
+    "Response",
+    "Trainee",
+    "PlanAction",
+    "FollowUpResponse",
+    "AGENCIES",
+    "STAGES",
+    "MAX_TEXT",
+    "load_response",
+    "parse_response",
+    "iter_responses",
+    "new_response",
+    "missing_for_submission",
     "now",
 ]
 
@@ -94,11 +104,25 @@ class Response(_Model):
         return self.model_dump_json(indent=2)
 
 
-def new_response(trainee: Trainee, vignette_id: str, vignette_version: int, framework: str, *,
-                 mode: Literal["full", "quick"] = "full", session_code: str | None = None) -> Response:
-    return Response(response_id=uuid.uuid4(), trainee=trainee, vignette_id=vignette_id,
-                    vignette_version=vignette_version, framework=framework, mode=mode,
-                    session_code=session_code, started_at=now())
+def new_response(
+    trainee: Trainee,
+    vignette_id: str,
+    vignette_version: int,
+    framework: str,
+    *,
+    mode: Literal["full", "quick"] = "full",
+    session_code: str | None = None,
+) -> Response:
+    return Response(
+        response_id=uuid.uuid4(),
+        trainee=trainee,
+        vignette_id=vignette_id,
+        vignette_version=vignette_version,
+        framework=framework,
+        mode=mode,
+        session_code=session_code,
+        started_at=now(),
+    )
 
 
 def parse_response(data: Any, source: str = "<response>") -> Response:
@@ -108,8 +132,9 @@ def parse_response(data: Any, source: str = "<response>") -> Response:
     response = parse_model(Response, data, label)
     long_notes = [f for f, text in response.notes.items() if len(text) > MAX_TEXT]
     if long_notes:
-        raise ContentError([Problem(label, f"notes.{f}", f"note longer than {MAX_TEXT} characters")
-                            for f in long_notes])
+        raise ContentError(
+            [Problem(label, f"notes.{f}", f"note longer than {MAX_TEXT} characters") for f in long_notes]
+        )
     return response
 
 
@@ -148,8 +173,9 @@ def iter_responses(path: str | Path) -> Iterator[Response | ContentError]:
                 yield exc
 
 
-def missing_for_submission(response: Response, framework: Framework, *,
-                           has_follow_up: bool = False) -> dict[str, list[str]]:
+def missing_for_submission(
+    response: Response, framework: Framework, *, has_follow_up: bool = False
+) -> dict[str, list[str]]:
     """What each stage still needs before the response can be submitted (empty dict: ready)."""
     missing: dict[str, list[str]] = {}
     unrated = [framework.factor(f).name for f in framework.factor_ids if f not in response.ratings]

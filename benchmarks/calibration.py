@@ -56,8 +56,7 @@ class Clock:
                 self.w, self.c = time.perf_counter(), time.process_time()
 
             def __exit__(self, *exc):
-                clock.rows.append((label, time.perf_counter() - self.w,
-                                   time.process_time() - self.c))
+                clock.rows.append((label, time.perf_counter() - self.w, time.process_time() - self.c))
 
         return _Span()
 
@@ -79,8 +78,10 @@ def main() -> None:
     if not data.exists():
         t = time.perf_counter()
         write_demo(data, trainees, args.each, seed=args.seed, library=library)
-        print(f"generated {trainees * args.each:,} responses ({trainees:,} assessors x "
-              f"{args.each}) in {time.perf_counter() - t:.1f} s (not timed below)")
+        print(
+            f"generated {trainees * args.each:,} responses ({trainees:,} assessors x "
+            f"{args.each}) in {time.perf_counter() - t:.1f} s (not timed below)"
+        )
     load_before = os.getloadavg()
     clock = Clock()
     with clock("load (1 process)"):
@@ -100,15 +101,18 @@ def main() -> None:
     scored = scored_frame(frames, batch)
     matrix, units, raters = rater_matrix(scored, frames, fw, sorted(library.keys))
     with clock("alpha"):
-        raw = krippendorff.alpha(reliability_data=matrix.T, value_domain=[0, 1, 2],
-                                 level_of_measurement="ordinal")
+        raw = krippendorff.alpha(
+            reliability_data=matrix.T, value_domain=[0, 1, 2], level_of_measurement="ordinal"
+        )
     load_after = os.getloadavg()
     ours = result.reliability.query("scope == 'cohort'")["value"].iat[0]
     assert np.isclose(raw, ours), (raw, ours)
 
-    print(f"calibrate on {result.n_records:,} responses ({result.n_scored:,} scored, "
-          f"{result.n_bad} bad), {len(result.assessors):,} assessors; {os.cpu_count()} CPUs, "
-          f"load average {load_before[0]:.1f} before / {load_after[0]:.1f} after")
+    print(
+        f"calibrate on {result.n_records:,} responses ({result.n_scored:,} scored, "
+        f"{result.n_bad} bad), {len(result.assessors):,} assessors; {os.cpu_count()} CPUs, "
+        f"load average {load_before[0]:.1f} before / {load_after[0]:.1f} after"
+    )
     print(f"  {'stage':<28}{'wall s':>9}{'CPU s':>9}   (CPU: this process only)")
     for label, w, c in clock.rows:
         print(f"  {label:<28}{w:>9.2f}{c:>9.2f}")
@@ -116,14 +120,20 @@ def main() -> None:
     end_w = sum(clock.get(s)[0] for s in stages)
     alpha_w, alpha_c = clock.get("alpha")
     print(f"  {'end to end':<28}{end_w:>9.2f}{'':>9}")
-    print(f"  raw krippendorff.alpha on the {matrix.shape[0]} units x {matrix.shape[1]:,} raters "
-          f"matrix: {alpha_w:.3f} s wall, {alpha_c:.3f} s CPU (alpha {raw:.4f})")
-    print(f"  ratio end to end / alpha: {end_w / alpha_w:.0f}x wall; tables only / alpha: "
-          f"{clock.get('tables')[0] / alpha_w:.0f}x wall, "
-          f"{clock.get('tables')[1] / alpha_c:.0f}x CPU")
-    print(f"  goal <= 3 s end to end: {'met' if end_w <= 3 else 'NOT met'} "
-          f"({end_w:.2f} s wall); goal <= 2x alpha: "
-          f"{'met' if end_w <= 2 * alpha_w else 'NOT met'}")
+    print(
+        f"  raw krippendorff.alpha on the {matrix.shape[0]} units x {matrix.shape[1]:,} raters "
+        f"matrix: {alpha_w:.3f} s wall, {alpha_c:.3f} s CPU (alpha {raw:.4f})"
+    )
+    print(
+        f"  ratio end to end / alpha: {end_w / alpha_w:.0f}x wall; tables only / alpha: "
+        f"{clock.get('tables')[0] / alpha_w:.0f}x wall, "
+        f"{clock.get('tables')[1] / alpha_c:.0f}x CPU"
+    )
+    print(
+        f"  goal <= 3 s end to end: {'met' if end_w <= 3 else 'NOT met'} "
+        f"({end_w:.2f} s wall); goal <= 2x alpha: "
+        f"{'met' if end_w <= 2 * alpha_w else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

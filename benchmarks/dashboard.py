@@ -48,8 +48,10 @@ def main() -> None:
         trainees = max(1, args.responses // args.each)
         t = time.perf_counter()
         write_demo(data, trainees, args.each, seed=args.seed, library=library)
-        print(f"generated {trainees * args.each:,} responses in {time.perf_counter() - t:.0f} s "
-              "(not timed below)")
+        print(
+            f"generated {trainees * args.each:,} responses in {time.perf_counter() - t:.0f} s "
+            "(not timed below)"
+        )
     load_before = os.getloadavg()[0]
 
     from arms_training.ui.calibration.app import CalibrationApp
@@ -62,14 +64,15 @@ def main() -> None:
     gaps = [b - a for a, b in zip([t0, *reports], [*reports, time.perf_counter()], strict=True)]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"import: {report.message()}")
-    print(f"  {load_s:.1f} s wall ({dash.n_loaded / load_s:,.0f} responses/s); "
-          f"{len(reports)} progress reports, longest gap {max(gaps):.1f} s; peak RSS "
-          f"{rss:,.0f} MB")
+    print(
+        f"  {load_s:.1f} s wall ({dash.n_loaded / load_s:,.0f} responses/s); "
+        f"{len(reports)} progress reports, longest gap {max(gaps):.1f} s; peak RSS "
+        f"{rss:,.0f} MB"
+    )
 
     t = time.perf_counter()
     app = CalibrationApp(dashboard=dash)
-    print(f"app built and first view drawn on {dash.n_loaded:,} responses: "
-          f"{time.perf_counter() - t:.2f} s")
+    print(f"app built and first view drawn on {dash.n_loaded:,} responses: {time.perf_counter() - t:.2f} s")
     d0, _ = dash.date_range()
     cohort = dash.options()["cohort"][0][1]
     session = dash.options()["session"][0][1]
@@ -77,19 +80,27 @@ def main() -> None:
         ("agency = police", lambda: setattr(app.selects["agency"], "value", ("police",))),
         ("+ area = North", lambda: setattr(app.selects["area"], "value", ("North",))),
         ("agency cleared", lambda: setattr(app.selects["agency"], "value", ())),
-        ("+ vignette v01", lambda: setattr(app.selects["vignette"], "value",
-                                           ("v01-new-partner",))),
+        ("+ vignette v01", lambda: setattr(app.selects["vignette"], "value", ("v01-new-partner",))),
         ("from 1 April", lambda: setattr(app.since, "value", date(d0.year, 4, 1))),
         ("filters cleared", app.reset_filters),
         (f"cohort {cohort}", lambda: setattr(app.selects["cohort"], "value", (cohort,))),
-        (f"session {session}", lambda: (setattr(app.selects["cohort"], "value", ()),
-                                        setattr(app.selects["session"], "value", (session,)))),
-        ("to 30 June", lambda: (setattr(app.selects["session"], "value", ()),
-                                setattr(app.until, "value", date(d0.year, 6, 30)))),
+        (
+            f"session {session}",
+            lambda: (
+                setattr(app.selects["cohort"], "value", ()),
+                setattr(app.selects["session"], "value", (session,)),
+            ),
+        ),
+        (
+            "to 30 June",
+            lambda: (
+                setattr(app.selects["session"], "value", ()),
+                setattr(app.until, "value", date(d0.year, 6, 30)),
+            ),
+        ),
         ("filters cleared", app.reset_filters),
     ]
-    print(f"filter changes (all {dash.n_loaded:,} responses loaded; load average "
-          f"{os.getloadavg()[0]:.1f}):")
+    print(f"filter changes (all {dash.n_loaded:,} responses loaded; load average {os.getloadavg()[0]:.1f}):")
     print(f"  {'change':<22}{'matching':>10}{'app refresh s':>15}{'core s':>9}")
     walls, cores = [], []
     for label, change in changes:
@@ -103,8 +114,10 @@ def main() -> None:
         walls.append(wall)
         cores.append(core)
         print(f"  {label:<22}{len(dash.subset()):>10,}{wall:>15.2f}{core:>9.2f}")
-    print(f"  app refresh: median {statistics.median(walls):.2f} s, max {max(walls):.2f} s; "
-          f"core: median {statistics.median(cores):.2f} s, max {max(cores):.2f} s")
+    print(
+        f"  app refresh: median {statistics.median(walls):.2f} s, max {max(walls):.2f} s; "
+        f"core: median {statistics.median(cores):.2f} s, max {max(cores):.2f} s"
+    )
 
     app.selects["agency"].value = ("probation",)
     print("first draw of each tab after a filter change (agency = probation):")
@@ -118,14 +131,20 @@ def main() -> None:
     rel = app.views[2]
     t = time.perf_counter()
     rel.run()
-    print(f"reliability on request, all {dash.n_loaded:,} responses, "
-          f"{dash.state.settings.n_boot} bootstrap replicates: {time.perf_counter() - t:.1f} s")
+    print(
+        f"reliability on request, all {dash.n_loaded:,} responses, "
+        f"{dash.state.settings.n_boot} bootstrap replicates: {time.perf_counter() - t:.1f} s"
+    )
     t = time.perf_counter()
     app.export()
-    print(f"export (CSV, XLSX, HTML report) for all responses: {time.perf_counter() - t:.1f} s, "
-          f"{len(app.downloads.value) / 1e6:.1f} MB of links")
-    print(f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"export (CSV, XLSX, HTML report) for all responses: {time.perf_counter() - t:.1f} s, "
+        f"{len(app.downloads.value) / 1e6:.1f} MB of links"
+    )
+    print(
+        f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; "
+        f"{os.cpu_count()} CPUs"
+    )
 
 
 if __name__ == "__main__":

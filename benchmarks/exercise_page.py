@@ -61,8 +61,7 @@ def time_to_interactive(context: BrowserContext, url: str) -> tuple[float, float
         page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
         page.wait_for_selector(READY, state="visible", timeout=TIMEOUT_MS)
         tti = time.perf_counter() - start
-        html_done = page.evaluate(
-            "performance.getEntriesByType('navigation')[0].responseEnd / 1000")
+        html_done = page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd / 1000")
         return tti, html_done
     finally:
         page.close()
@@ -72,8 +71,9 @@ Series = dict[str, list[tuple[float, float]]]
 KINDS = ("first visit", "browser cache warm")
 
 
-def series(browser: Browser, targets: dict[str, tuple[RunningServer, str]], repeat: int,
-           pool: int) -> dict[str, Series]:
+def series(
+    browser: Browser, targets: dict[str, tuple[RunningServer, str]], repeat: int, pool: int
+) -> dict[str, Series]:
     """Each page in fresh browser contexts (a first visit: nothing cached) and in one context
     visited again and again (a returning trainee: Voila's JavaScript comes from the browser
     cache). The pages take turns, so a busy moment on the machine hits both alike."""
@@ -109,33 +109,37 @@ def series(browser: Browser, targets: dict[str, tuple[RunningServer, str]], repe
 def describe(measured: list[tuple[float, float]]) -> str:
     times = [t for t, _ in measured]
     html_done = statistics.median(h for _, h in measured)
-    return (f"median {statistics.median(times):5.2f} s (min {min(times):.2f}, "
-            f"max {max(times):.2f}, n={len(times)}; HTML complete at {html_done:.2f} s)")
+    return (
+        f"median {statistics.median(times):5.2f} s (min {min(times):.2f}, "
+        f"max {max(times):.2f}, n={len(times)}; HTML complete at {html_done:.2f} s)"
+    )
 
 
 def median(measured: list[tuple[float, float]]) -> float:
     return statistics.median(t for t, _ in measured)
 
 
-def measure_series(workdir: Path, repeat: int, pool: int, extra_args: list[str]
-                   ) -> tuple[Series, Series]:
+def measure_series(workdir: Path, repeat: int, pool: int, extra_args: list[str]) -> tuple[Series, Series]:
     servers = []
     try:
-        exercise = start_trainee(workdir, pool=pool, name=f"exercise-pool{pool}",
-                                 extra_args=extra_args)
+        exercise = start_trainee(workdir, pool=pool, name=f"exercise-pool{pool}", extra_args=extra_args)
         servers.append(exercise)
-        bare = start_trainee(workdir, root=BARE_ROOT, pool=pool, name=f"bare-pool{pool}",
-                             extra_args=extra_args)
+        bare = start_trainee(
+            workdir, root=BARE_ROOT, pool=pool, name=f"bare-pool{pool}", extra_args=extra_args
+        )
         servers.append(bare)
         if pool:
-            waited = [wait_for_pool(exercise, pool, awaits_request=True),
-                      wait_for_pool(bare, pool)]
+            waited = [wait_for_pool(exercise, pool, awaits_request=True), wait_for_pool(bare, pool)]
             print(f"  pools of {pool} ready after {max(waited):.1f} s more")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
-                got = series(browser, {"exercise": (exercise, "exercise.ipynb"),
-                                       "bare": (bare, "one_button.ipynb")}, repeat, pool)
+                got = series(
+                    browser,
+                    {"exercise": (exercise, "exercise.ipynb"), "bare": (bare, "one_button.ipynb")},
+                    repeat,
+                    pool,
+                )
             finally:
                 browser.close()
         return got["exercise"], got["bare"]
@@ -167,26 +171,27 @@ async def _crowd_open(url: str, n: int) -> tuple[list[tuple[float, float]], list
                 try:
                     sent = time.perf_counter() - start
                     await page.goto(url, wait_until="commit", timeout=CROWD_TIMEOUT_MS)
-                    await page.wait_for_selector(READY, state="visible",
-                                                 timeout=CROWD_TIMEOUT_MS)
+                    await page.wait_for_selector(READY, state="visible", timeout=CROWD_TIMEOUT_MS)
                     ready = time.perf_counter() - start
                     html_done = await page.evaluate(
-                        "performance.getEntriesByType('navigation')[0].responseEnd / 1000")
+                        "performance.getEntriesByType('navigation')[0].responseEnd / 1000"
+                    )
                     return ready, sent + html_done
                 except PlaywrightError:
                     html_end = await page.evaluate(
-                        "(performance.getEntriesByType('navigation')[0] || {}).responseEnd"
-                        " || 0")
+                        "(performance.getEntriesByType('navigation')[0] || {}).responseEnd || 0"
+                    )
                     if not html_end:
                         return "the server was still sending the page's HTML"
-                    return (f"HTML complete after {sent + html_end / 1000:.1f} s, but the "
-                            "browser had not drawn the widgets yet")
+                    return (
+                        f"HTML complete after {sent + html_end / 1000:.1f} s, but the "
+                        "browser had not drawn the widgets yet"
+                    )
 
             results = await asyncio.gather(*(one(p) for p in pages))
         finally:
             await browser.close()
-    return ([r for r in results if isinstance(r, tuple)],
-            [r for r in results if isinstance(r, str)])
+    return ([r for r in results if isinstance(r, tuple)], [r for r in results if isinstance(r, str)])
 
 
 def _fetch_html(url: str) -> float:
@@ -209,8 +214,9 @@ def measure_crowd_http(workdir: Path, n: int, extra_args: list[str]) -> tuple[li
         server.stop()
 
 
-def measure_crowd(workdir: Path, n: int, extra_args: list[str]
-                  ) -> tuple[list[tuple[float, float]], list[str], float]:
+def measure_crowd(
+    workdir: Path, n: int, extra_args: list[str]
+) -> tuple[list[tuple[float, float]], list[str], float]:
     server = start_trainee(workdir, pool=n, name=f"crowd{n}", extra_args=extra_args)
     try:
         heated = wait_for_pool(server, n, awaits_request=True, timeout=900)
@@ -221,8 +227,10 @@ def measure_crowd(workdir: Path, n: int, extra_args: list[str]
 
 
 def series_report(workdir: Path, repeat: int, extra_args: list[str]) -> None:
-    print(f"Time to interactive (navigate -> start button enabled), headless Chromium, "
-          f"{repeat} pages per series")
+    print(
+        f"Time to interactive (navigate -> start button enabled), headless Chromium, "
+        f"{repeat} pages per series"
+    )
     print("cold (no pool: each page starts its kernel):")
     ex_cold, bare_cold = measure_series(workdir, repeat, pool=0, extra_args=extra_args)
     report(ex_cold, bare_cold)
@@ -239,23 +247,25 @@ def series_report(workdir: Path, repeat: int, extra_args: list[str]) -> None:
 def crowd_report(workdir: Path, n: int, extra_args: list[str], *, browser: bool = True) -> None:
     print(f"{n} page requests at once over plain HTTP (the server's share), pool of {n}:")
     fetched, heated = measure_crowd_http(workdir, n, extra_args)
-    print(f"  pool heated in {heated:.0f} s; all {n} pages' HTML complete after "
-          f"{max(fetched):.2f} s (median {statistics.median(fetched):.2f}, first "
-          f"{min(fetched):.2f})")
+    print(
+        f"  pool heated in {heated:.0f} s; all {n} pages' HTML complete after "
+        f"{max(fetched):.2f} s (median {statistics.median(fetched):.2f}, first "
+        f"{min(fetched):.2f})"
+    )
     if not browser:
         return
-    print(f"{n} trainees open the exercise page at once (one Chromium, {n} contexts), "
-          f"pool of {n}:")
+    print(f"{n} trainees open the exercise page at once (one Chromium, {n} contexts), pool of {n}:")
     measured, failures, heated = measure_crowd(workdir, n, extra_args)
     ready = [r for r, _ in measured]
     html = [h for _, h in measured]
     within = sum(t <= 5.0 for t in ready)
     print(f"  pool heated in {heated:.0f} s after the server answered")
     if measured:
-        print(f"  {len(ready)}/{n} interactive; the last after {max(ready):.2f} s (median "
-              f"{statistics.median(ready):.2f}, first {min(ready):.2f}); {within}/{n} within 5 s")
-        print(f"  server HTML complete: median {statistics.median(html):.2f} s, "
-              f"last {max(html):.2f} s")
+        print(
+            f"  {len(ready)}/{n} interactive; the last after {max(ready):.2f} s (median "
+            f"{statistics.median(ready):.2f}, first {min(ready):.2f}); {within}/{n} within 5 s"
+        )
+        print(f"  server HTML complete: median {statistics.median(html):.2f} s, last {max(html):.2f} s")
     for failure in failures:
         print(f"  not interactive after {CROWD_TIMEOUT_MS / 1000:.0f} s: {failure}")
     print(f"  goal: all {n} within 5 s: {'met' if within == n else 'NOT met'}")
@@ -263,16 +273,26 @@ def crowd_report(workdir: Path, n: int, extra_args: list[str], *, browser: bool 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=5,
-                        help="pages per series (default 5; 0 skips the series)")
-    parser.add_argument("--crowd", type=int, default=30,
-                        help="trainees opening the page at once (default 30; 0 skips it)")
-    parser.add_argument("--http-only", action="store_true",
-                        help="measure the crowd over plain HTTP only (the server's share), not "
-                             "in one Chromium with a context per trainee")
-    parser.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
-                        help="append ARG to both servers' command lines, to try a setting "
-                             "(e.g. --voila-arg=--VoilaKernelManager.fill_delay=120)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="pages per series (default 5; 0 skips the series)"
+    )
+    parser.add_argument(
+        "--crowd", type=int, default=30, help="trainees opening the page at once (default 30; 0 skips it)"
+    )
+    parser.add_argument(
+        "--http-only",
+        action="store_true",
+        help="measure the crowd over plain HTTP only (the server's share), not "
+        "in one Chromium with a context per trainee",
+    )
+    parser.add_argument(
+        "--voila-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="append ARG to both servers' command lines, to try a setting "
+        "(e.g. --voila-arg=--VoilaKernelManager.fill_delay=120)",
+    )
     args = parser.parse_args(argv)
     if args.voila_arg:
         print("extra Voila arguments: " + " ".join(args.voila_arg))

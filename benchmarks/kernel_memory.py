@@ -60,8 +60,9 @@ def proc_memory(pid: int) -> dict[str, int]:
 def page_kernel(server: RunningServer, recorder: WsRecorder) -> int:
     """The pid of the kernel the page talks to: its id is in the page's websocket URL and in the
     kernel's connection-file name on its command line."""
-    kernel_id = next(u.split("/api/kernels/")[1].split("/")[0] for u in recorder.sockets
-                     if "/api/kernels/" in u)
+    kernel_id = next(
+        u.split("/api/kernels/")[1].split("/")[0] for u in recorder.sockets if "/api/kernels/" in u
+    )
     for k in kernel_processes(server):
         if any(kernel_id in part for part in k.cmdline()):
             return k.pid
@@ -125,18 +126,22 @@ def report(title: str, m: dict[str, dict[str, int]]) -> None:
     print(title)
     print(f"  one-button ipywidgets kernel:      {fmt(bare)}")
     print(f"  exercise kernel, page interactive: {fmt(ex)}")
-    print(f"  ratio exercise / one-button: RSS {rss_ratio:.2f}, "
-          f"private {ex['private'] / bare['private']:.2f}")
+    print(
+        f"  ratio exercise / one-button: RSS {rss_ratio:.2f}, private {ex['private'] / bare['private']:.2f}"
+    )
     print(f"  goal RSS ratio <= 1.3: {'met' if rss_ratio <= 1.3 else 'NOT met'}")
-    for key, label in (("waiting bare", "one-button kernel waiting in the pool:"),
-                       ("waiting exercise", "exercise kernel waiting in the pool:  ")):
+    for key, label in (
+        ("waiting bare", "one-button kernel waiting in the pool:"),
+        ("waiting exercise", "exercise kernel waiting in the pool:  "),
+    ):
         if key in m:
             print(f"  {label} {fmt(m[key])}, {m[key]['cpu']:.2f} s CPU spent")
-    for key, label in (("case open", "a case open, 11 factors rated:    "),
-                       ("submitted", "after submitting (feedback shown):")):
+    for key, label in (
+        ("case open", "a case open, 11 factors rated:    "),
+        ("submitted", "after submitting (feedback shown):"),
+    ):
         if key in m:
-            print(f"  for information, {label} {fmt(m[key])} "
-                  f"(x{m[key]['rss'] / bare['rss']:.2f} RSS)")
+            print(f"  for information, {label} {fmt(m[key])} (x{m[key]['rss'] / bare['rss']:.2f} RSS)")
 
 
 def main() -> int:

@@ -27,8 +27,10 @@ def main() -> None:
     library = load_library()
     responses, _ = generate(max(1, args.calls // 8), 8, seed=0, library=library)
     responses = (responses * (args.calls // len(responses) + 1))[: args.calls]
-    jobs = [(r, library.keys[r.vignette_id], framework_by_id(r.framework),
-             library.vignettes[r.vignette_id]) for r in responses]
+    jobs = [
+        (r, library.keys[r.vignette_id], framework_by_id(r.framework), library.vignettes[r.vignette_id])
+        for r in responses
+    ]
     for r, key, fw, v in jobs[:50]:  # warm caches (framework lookups, imports)
         score(r, key, fw, vignette=v)
     wall, cpu = [], []
@@ -39,15 +41,21 @@ def main() -> None:
         cpu.append(time.process_time() - c0)
     wall.sort()
     load = os.getloadavg()[0]
-    print(f"score(): {len(jobs)} calls on {len(library.keys)} vignettes "
-          f"({sum(r.mode == 'full' for r, *_ in jobs)} full, "
-          f"{sum(r.mode == 'quick' for r, *_ in jobs)} quick); load average {load:.1f}, "
-          f"{os.cpu_count()} CPUs")
-    print(f"  wall  mean {1e3 * statistics.fmean(wall):.3f} ms  median "
-          f"{1e3 * statistics.median(wall):.3f} ms  p95 {1e3 * wall[int(0.95 * len(wall))]:.3f} ms"
-          f"  max {1e3 * wall[-1]:.3f} ms")
-    print(f"  CPU   mean {1e3 * statistics.fmean(cpu):.3f} ms (process_time resolution is coarse "
-          "per call; the mean is what counts)")
+    print(
+        f"score(): {len(jobs)} calls on {len(library.keys)} vignettes "
+        f"({sum(r.mode == 'full' for r, *_ in jobs)} full, "
+        f"{sum(r.mode == 'quick' for r, *_ in jobs)} quick); load average {load:.1f}, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(
+        f"  wall  mean {1e3 * statistics.fmean(wall):.3f} ms  median "
+        f"{1e3 * statistics.median(wall):.3f} ms  p95 {1e3 * wall[int(0.95 * len(wall))]:.3f} ms"
+        f"  max {1e3 * wall[-1]:.3f} ms"
+    )
+    print(
+        f"  CPU   mean {1e3 * statistics.fmean(cpu):.3f} ms (process_time resolution is coarse "
+        "per call; the mean is what counts)"
+    )
     p95 = wall[int(0.95 * len(wall))]
     print(f"  goal: well under 10 ms per call -> {'met' if p95 < 0.010 else 'NOT met'} (p95)")
 

@@ -37,8 +37,7 @@ def simulated_response(i: int, code: str, vid: str, mode: str, rng: random.Rando
     lib = load_library()
     key, v = lib.keys[vid], lib.vignettes[vid]
     fw = framework_by_id(v.framework)
-    trainee = Trainee(id=f"load-{i:02d}", agency=("police", "probation")[i % 2],
-                      role="offender manager")
+    trainee = Trainee(id=f"load-{i:02d}", agency=("police", "probation")[i % 2], role="offender manager")
     r = new_response(trainee, vid, v.version, fw.id, mode=mode, session_code=code)
     ratings = {}
     for f, k in key.factors.items():
@@ -52,22 +51,26 @@ def simulated_response(i: int, code: str, vid: str, mode: str, rng: random.Rando
     r.priority_level = rng.choice(fw.priority_ids)
     if mode == "full":
         r.risk_management_level = fw.level_for(v.static_tool.category, r.priority_level)
-        r.plan = [PlanAction(intervention=e.intervention, factors=list(e.factors))
-                  for e in key.plan.essential if rng.random() < 0.8]
-        r.plan += [PlanAction(intervention=c.intervention) for c in key.plan.contraindicated
-                   if rng.random() < 0.2]
+        r.plan = [
+            PlanAction(intervention=e.intervention, factors=list(e.factors))
+            for e in key.plan.essential
+            if rng.random() < 0.8
+        ]
+        r.plan += [
+            PlanAction(intervention=c.intervention) for c in key.plan.contraindicated if rng.random() < 0.2
+        ]
         if not r.plan:
             r.plan = [PlanAction(intervention=key.plan.essential[0].intervention)]
     return r, key, v, fw
 
 
-def participant(i: int, url: str, code: str, vid: str, mode: str, spread: float, start: float,
-                seed: int, out: mp.Queue) -> None:
+def participant(
+    i: int, url: str, code: str, vid: str, mode: str, spread: float, start: float, seed: int, out: mp.Queue
+) -> None:
     from arms_training.scoring.rules import score
 
     rng = random.Random(seed * 1000 + i)
-    result = {"i": i, "joined": False, "drafts": 0, "created": False, "error": "",
-              "submit_seconds": None}
+    result = {"i": i, "joined": False, "drafts": 0, "created": False, "error": "", "submit_seconds": None}
     try:
         response, key, v, fw = simulated_response(i, code, vid, mode, rng)
         join_at = rng.uniform(0, min(10.0, spread / 3))
@@ -76,15 +79,16 @@ def participant(i: int, url: str, code: str, vid: str, mode: str, spread: float,
             time.sleep(max(0.0, start + join_at - time.time()))
             store.join_session(code, response.trainee)
             result["joined"] = True
-            for _ in range(2):                       # autosaves while working
+            for _ in range(2):  # autosaves while working
                 time.sleep(max(0.0, min(2.0, (submit_at - join_at) / 3)))
                 if store.save_draft(response):
                     result["drafts"] += 1
             time.sleep(max(0.0, start + submit_at - time.time()))
             t0 = time.perf_counter()
             report = score(response, key, fw, vignette=v).to_dict()
-            created = store.submit(response, score=report, key_version=key.key_version,
-                                   framework_version=fw.version).created
+            created = store.submit(
+                response, score=report, key_version=key.key_version, framework_version=fw.version
+            ).created
             result["submit_seconds"] = time.perf_counter() - t0
             result["created"] = created
     except Exception as exc:  # noqa: BLE001 - reported, not raised: the parent counts losses
@@ -95,8 +99,10 @@ def participant(i: int, url: str, code: str, vid: str, mode: str, spread: float,
 def summary(values: list[float]) -> str:
     if not values:
         return "-"
-    return (f"median {statistics.median(values) * 1000:7.1f} ms   "
-            f"max {max(values) * 1000:7.1f} ms   (n={len(values)})")
+    return (
+        f"median {statistics.median(values) * 1000:7.1f} ms   "
+        f"max {max(values) * 1000:7.1f} ms   (n={len(values)})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,15 +129,21 @@ def main(argv: list[str] | None = None) -> int:
     app.start_session()
     code = app.code
     assert code is not None, app.messages.text
-    print(f"session {code}: {args.participants} participants, {args.mode} mode, "
-          f"submitting within {args.spread:g} s; live view every {args.interval:g} s; {url}")
+    print(
+        f"session {code}: {args.participants} participants, {args.mode} mode, "
+        f"submitting within {args.spread:g} s; live view every {args.interval:g} s; {url}"
+    )
 
     ctx = mp.get_context("fork")
     out: mp.Queue = ctx.Queue()
     start = time.time() + 1.0
-    procs = [ctx.Process(target=participant, args=(i, url, code, args.vignette, args.mode,
-                                                   args.spread, start, args.seed, out))
-             for i in range(args.participants)]
+    procs = [
+        ctx.Process(
+            target=participant,
+            args=(i, url, code, args.vignette, args.mode, args.spread, start, args.seed, out),
+        )
+        for i in range(args.participants)
+    ]
     for proc in procs:
         proc.start()
 
@@ -140,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict] = []
     deadline = start + args.spread + 120
     quiet = 0
-    while time.time() < deadline and quiet < 3:   # three quiet polls after the last submit
+    while time.time() < deadline and quiet < 3:  # three quiet polls after the last submit
         time.sleep(args.interval)
         charts = app.stats.charts
         c0, t0 = time.process_time(), time.perf_counter()
@@ -171,8 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     joined = store.participants(code)
     fw = framework_by_id("arms-2018")
     room = summarise(submitted, fw, vignette_id=args.vignette)
-    att = attendance([(x.trainee_id, x.agency) for x in joined],
-                     store.drafts(session_code=code), submitted, anonymise=True)
+    att = attendance(
+        [(x.trainee_id, x.agency) for x in joined], store.drafts(session_code=code), submitted, anonymise=True
+    )
     errors = [r for r in results if r["error"]]
     lost = {
         "participant reports": args.participants - len(results),
@@ -184,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         "missing from live view": args.participants - room.n,
         "missing from attendance": args.participants - att.total_submitted,
     }
+
     def of(kind: str, i: int) -> list[float]:
         return [p[i] for p in polls if p[2] == kind]
 
@@ -197,9 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     for r in errors[:5]:
         print(f"  participant {r['i']}: {r['error']}")
     print()
-    print(f"live view refreshes during the run: {len(polls)} ({len(of('chart', 0))} redrew "
-          f"the chart, {len(of('text', 0))} only the tables, {len(of('idle', 0))} found "
-          "nothing new)")
+    print(
+        f"live view refreshes during the run: {len(polls)} ({len(of('chart', 0))} redrew "
+        f"the chart, {len(of('text', 0))} only the tables, {len(of('idle', 0))} found "
+        "nothing new)"
+    )
     for kind, label in (("idle", "nothing new"), ("text", "tables only"), ("chart", "chart")):
         print(f"  {label + ', CPU':20} {summary(of(kind, 0))}")
         print(f"  {label + ', wall':20} {summary(of(kind, 1))}")
@@ -208,8 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  wall               {summary(forced_wall)}")
     print(f"participant submit (score + store), wall: {summary(submit_s)}")
     print(f"session pack export (HTML + CSV), CPU: {export_cpu * 1000:.0f} ms")
-    print(f"worst refresh CPU {worst * 1000:.0f} ms = {worst / args.budget:.2f} of the "
-          f"{args.budget:g} s budget")
+    print(
+        f"worst refresh CPU {worst * 1000:.0f} ms = {worst / args.budget:.2f} of the {args.budget:g} s budget"
+    )
     store.close()
     tmp.cleanup()
     ok = not any(lost.values()) and worst <= args.budget

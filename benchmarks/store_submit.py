@@ -32,8 +32,9 @@ from pathlib import Path
 GOAL_P95_MS = 100.0
 
 
-def _writer(url: str, code: str, n: int, responses: int, autosaves: int, pause: float,
-            barrier, results) -> None:
+def _writer(
+    url: str, code: str, n: int, responses: int, autosaves: int, pause: float, barrier, results
+) -> None:
     import random
 
     from arms_training.responses import Trainee, new_response
@@ -90,11 +91,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writers", type=int, default=40)
     parser.add_argument("--responses", type=int, default=25, help="per writer")
     parser.add_argument("--autosaves", type=int, default=2, help="draft saves per response")
-    parser.add_argument("--pause", type=float, default=0.25,
-                        help="mean seconds a writer pauses after each call (0: stress test)")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.25,
+        help="mean seconds a writer pauses after each call (0: stress test)",
+    )
     parser.add_argument("--url", help="store URL (default: a new SQLite file in a temp dir)")
-    parser.add_argument("--start-method", default="spawn", choices=mp.get_all_start_methods(),
-                        help="spawn (default) starts a fresh interpreter per writer, like a kernel")
+    parser.add_argument(
+        "--start-method",
+        default="spawn",
+        choices=mp.get_all_start_methods(),
+        help="spawn (default) starts a fresh interpreter per writer, like a kernel",
+    )
     args = parser.parse_args(argv)
 
     tmp = None
@@ -103,14 +112,19 @@ def main(argv: list[str] | None = None) -> int:
         tmp = tempfile.TemporaryDirectory(prefix="arms-bench-")
         url = f"sqlite:///{Path(tmp.name) / 'arms-training.sqlite'}"
     from arms_training.store import Store
+
     Store(url).close()  # create the schema once, as the first kernel would
 
     load = os.getloadavg()[0]
     code = f"B{os.getpid() % 100000:05d}"  # this run's rows only, when --url is reused
     ctx = mp.get_context(args.start_method)
     barrier, results = ctx.Barrier(args.writers + 1), ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(url, code, n, args.responses, args.autosaves,
-                                                  args.pause, barrier, results)) for n in range(args.writers)]
+    procs = [
+        ctx.Process(
+            target=_writer, args=(url, code, n, args.responses, args.autosaves, args.pause, barrier, results)
+        )
+        for n in range(args.writers)
+    ]
     for p in procs:
         p.start()
     barrier.wait(timeout=300)  # every writer has imported, opened its store and built its responses
@@ -134,22 +148,26 @@ def main(argv: list[str] | None = None) -> int:
     lost = len(expected - set(stored))
     duplicated = (len(stored) - len(set(stored))) + sum(1 for c in created.values() if c > 1)
 
-    print(f"backend {backend}, {args.writers} writer processes x {args.responses} responses "
-          f"x {args.autosaves} autosaves, pause {args.pause:g} s; {os.cpu_count()} CPUs, "
-          f"load average at start {load:.1f}, Python {sys.version.split()[0]}")
-    print(f"wall {wall:.2f} s, {len(submit) / wall:.0f} submits/s, {len(draft) / wall:.0f} "
-          "draft saves/s")
+    print(
+        f"backend {backend}, {args.writers} writer processes x {args.responses} responses "
+        f"x {args.autosaves} autosaves, pause {args.pause:g} s; {os.cpu_count()} CPUs, "
+        f"load average at start {load:.1f}, Python {sys.version.split()[0]}"
+    )
+    print(f"wall {wall:.2f} s, {len(submit) / wall:.0f} submits/s, {len(draft) / wall:.0f} draft saves/s")
     for name, values in (("submit", submit), ("draft", draft)):
-        print(f"{name:6} n={len(values):5}  p50 {_ms(values, .50):7.1f} ms  "
-              f"p95 {_ms(values, .95):7.1f} ms  max {_ms(values, 1.0):7.1f} ms  "
-              f"mean {1000 * statistics.fmean(values) if values else float('nan'):6.1f} ms")
-    print(f"responses {len(expected)}, stored {len(stored)}, lost {lost}, duplicated "
-          f"{duplicated}, errors {len(errors)}")
+        print(
+            f"{name:6} n={len(values):5}  p50 {_ms(values, 0.50):7.1f} ms  "
+            f"p95 {_ms(values, 0.95):7.1f} ms  max {_ms(values, 1.0):7.1f} ms  "
+            f"mean {1000 * statistics.fmean(values) if values else float('nan'):6.1f} ms"
+        )
+    print(
+        f"responses {len(expected)}, stored {len(stored)}, lost {lost}, duplicated "
+        f"{duplicated}, errors {len(errors)}"
+    )
     for e in errors[:5]:
         print("  error:", e)
-    ok = lost == 0 and duplicated == 0 and not errors and _ms(submit, .95) <= GOAL_P95_MS
-    print(f"goal (submit p95 <= {GOAL_P95_MS:.0f} ms, none lost or duplicated): "
-          f"{'met' if ok else 'NOT met'}")
+    ok = lost == 0 and duplicated == 0 and not errors and _ms(submit, 0.95) <= GOAL_P95_MS
+    print(f"goal (submit p95 <= {GOAL_P95_MS:.0f} ms, none lost or duplicated): {'met' if ok else 'NOT met'}")
     if tmp is not None:
         tmp.cleanup()
     return 0 if ok else 1

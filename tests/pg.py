@@ -74,11 +74,15 @@ def _unprivileged() -> tuple[list[str], pwd.struct_passwd | None]:
         if shutil.which("runuser"):
             return ["runuser", "-u", name, "--"], user
         if shutil.which("setpriv"):
-            return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
-                    "--init-groups", "--"], user
+            return [
+                "setpriv",
+                f"--reuid={user.pw_uid}",
+                f"--regid={user.pw_gid}",
+                "--init-groups",
+                "--",
+            ], user
         break
-    raise PostgresUnavailable("running as root without runuser or setpriv: cannot drop root "
-                              "to run initdb")
+    raise PostgresUnavailable("running as root without runuser or setpriv: cannot drop root to run initdb")
 
 
 @dataclass(frozen=True)
@@ -101,32 +105,44 @@ def temporary_cluster(*, attempts: int = 3) -> Iterator[Cluster]:
 
     def run(*args: str | Path) -> None:
         # cwd=root: a dropped-privilege process may not be allowed into the caller's cwd.
-        done = subprocess.run([*prefix, *map(str, args)], cwd=root, env=env,
-                              capture_output=True, text=True)
+        done = subprocess.run([*prefix, *map(str, args)], cwd=root, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise RuntimeError(f"{' '.join(map(str, args[:2]))} failed ({done.returncode}):\n"
-                               f"{done.stdout}{done.stderr}{tail}")
+            raise RuntimeError(
+                f"{' '.join(map(str, args[:2]))} failed ({done.returncode}):\n"
+                f"{done.stdout}{done.stderr}{tail}"
+            )
 
     started = False
     try:
-        run(bindir / "initdb", "-D", data, "-U", USER, "--auth=trust", "--encoding=UTF8",
-            "--no-locale", "--no-sync")
+        run(
+            bindir / "initdb",
+            "-D",
+            data,
+            "-U",
+            USER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
         for attempt in range(attempts):
             # The port is free when chosen; another process may take it before the server binds.
             port = _free_port()
-            options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+            options = (
+                f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            )
             try:
-                run(bindir / "pg_ctl", "-D", data, "-l", log, "-o", options, "-w", "-t", "30",
-                    "start")
+                run(bindir / "pg_ctl", "-D", data, "-l", log, "-o", options, "-w", "-t", "30", "start")
                 started = True
                 break
             except RuntimeError:
                 if attempt == attempts - 1:
                     raise
-        admin = sa.create_engine(f"postgresql+psycopg://{USER}@127.0.0.1:{port}/postgres",
-                                 isolation_level="AUTOCOMMIT")
+        admin = sa.create_engine(
+            f"postgresql+psycopg://{USER}@127.0.0.1:{port}/postgres", isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {DATABASE}")
         admin.dispose()
@@ -147,8 +163,11 @@ def temporary_schema(url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE SCHEMA {name}")
         try:
-            yield sa.make_url(url).update_query_dict(
-                {"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+            yield (
+                sa.make_url(url)
+                .update_query_dict({"options": f"-csearch_path={name}"})
+                .render_as_string(hide_password=False)
+            )
         finally:
             with admin.connect() as conn:
                 conn.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")

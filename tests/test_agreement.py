@@ -274,15 +274,11 @@ def test_cohen_kappa_one_constant_rater_gives_zero_not_an_error() -> None:
     [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)],
 )
 def test_krippendorff_alpha_matches_krippendorff_2011(level: str, published: float) -> None:
-    assert krippendorff_alpha(KRIPPENDORFF_2011, level=level) == pytest.approx(
-        published, abs=0.0005
-    )
+    assert krippendorff_alpha(KRIPPENDORFF_2011, level=level) == pytest.approx(published, abs=0.0005)
 
 
 def test_krippendorff_alpha_default_level_is_nominal() -> None:
-    assert krippendorff_alpha(KRIPPENDORFF_2011) == krippendorff_alpha(
-        KRIPPENDORFF_2011, level="nominal"
-    )
+    assert krippendorff_alpha(KRIPPENDORFF_2011) == krippendorff_alpha(KRIPPENDORFF_2011, level="nominal")
 
 
 def test_krippendorff_alpha_declared_categories_validate_without_changing_alpha() -> None:
@@ -454,9 +450,7 @@ def test_bootstrap_ci_contains_estimate_and_is_reproducible() -> None:
 
 
 def test_bootstrap_ci_passes_options_and_splits_columns_for_cohen_kappa() -> None:
-    low, high = bootstrap_ci(
-        krippendorff_alpha, KRIPPENDORFF_2011, n_boot=200, level="ordinal", seed=0
-    )
+    low, high = bootstrap_ci(krippendorff_alpha, KRIPPENDORFF_2011, n_boot=200, level="ordinal", seed=0)
     assert low <= krippendorff_alpha(KRIPPENDORFF_2011, level="ordinal") <= high
     a, b = expand_table(ABSTRACTORS)
     low, high = bootstrap_ci(cohen_kappa, np.column_stack([a, b]), n_boot=200, weights="linear")

@@ -99,10 +99,14 @@ SCALAR = {
     "precision": lambda d: d["priorities"]["precision"],
     "recall": lambda d: d["priorities"]["recall"],
     "f1": lambda d: d["priorities"]["f1"],
-    **{part: (lambda p: lambda d: d["parts"][p]["score"] if p in d["parts"] else None)(part)
-       for part in ("ratings", "priorities", "level", "plan", "follow_up")},
-    **{share: (lambda s: lambda d: d["plan"][s] if d["plan"] else None)(share)
-       for share in ("essential_covered", "priorities_addressed", "actions_complete")},
+    **{
+        part: (lambda p: lambda d: d["parts"][p]["score"] if p in d["parts"] else None)(part)
+        for part in ("ratings", "priorities", "level", "plan", "follow_up")
+    },
+    **{
+        share: (lambda s: lambda d: d["plan"][s] if d["plan"] else None)(share)
+        for share in ("essential_covered", "priorities_addressed", "actions_complete")
+    },
 }
 
 
@@ -127,11 +131,12 @@ def test_vectorised_scores_equal_score_bit_for_bit(demo):
 
 def test_fixture_key_scores_equal_too():
     """The code-built key (panel split, insufficient consensus) through both paths."""
-    responses = [perfect(KEY), perfect(KEY, ratings={**KEY.ratings, "intimate_relationships": 1,
-                                                     "social_influences": 2}),
-                 perfect(KEY, mode="quick", plan=[], follow_up=None)]
-    batch = score_frames(responses_frame(responses), {"t-score": KEY},
-                         vignettes={"t-score": VIGNETTE})
+    responses = [
+        perfect(KEY),
+        perfect(KEY, ratings={**KEY.ratings, "intimate_relationships": 1, "social_influences": 2}),
+        perfect(KEY, mode="quick", plan=[], follow_up=None),
+    ]
+    batch = score_frames(responses_frame(responses), {"t-score": KEY}, vignettes={"t-score": VIGNETTE})
     for i, r in enumerate(responses):
         assert batch.scores.at[i, "total"] == score(r, KEY, FW, vignette=VIGNETTE).total
 
@@ -150,9 +155,11 @@ def test_flags_exactly_the_assessors_with_a_bad_tendency(seed):
     tendency = {a.id: a.tendency for a in assessors}
     reasons = result.assessors.set_index("trainee_id")["flag_reasons"]
     for trainee in bad:
-        expected_reason = {"over_rates_risk": "over-rates risk",
-                           "under_credits_protective": "under-credits protective",
-                           "careless": "exact agreement"}[tendency[trainee]]
+        expected_reason = {
+            "over_rates_risk": "over-rates risk",
+            "under_credits_protective": "under-credits protective",
+            "careless": "exact agreement",
+        }[tendency[trainee]]
         assert expected_reason in reasons[trainee]
 
 
@@ -171,12 +178,21 @@ def test_trend_is_points_per_month():
         ratings = dict(KEY.ratings)
         for f in list(ratings)[: 4 - 2 * total_ratings]:
             ratings.pop(f)
-        responses.append(base.model_copy(update={
-            "response_id": uuid.uuid4(), "ratings": ratings,
-            "submitted_at": pd.Timestamp("2025-01-01", tz="UTC")
-            + pd.Timedelta(days=30.4375 * month)}))
-    result = tables(responses, {"t-score": KEY}, vignettes={"t-score": VIGNETTE},
-                    settings=CalibrationSettings(min_responses=1))
+        responses.append(
+            base.model_copy(
+                update={
+                    "response_id": uuid.uuid4(),
+                    "ratings": ratings,
+                    "submitted_at": pd.Timestamp("2025-01-01", tz="UTC") + pd.Timedelta(days=30.4375 * month),
+                }
+            )
+        )
+    result = tables(
+        responses,
+        {"t-score": KEY},
+        vignettes={"t-score": VIGNETTE},
+        settings=CalibrationSettings(min_responses=1),
+    )
     totals = result.scores["total"].to_numpy()
     slope = result.assessors["trend"].iat[0]
     assert slope == pytest.approx(np.polyfit([0, 1, 2], totals, 1)[0])
@@ -208,8 +224,16 @@ def test_bad_records_are_counted_listed_and_the_rest_scored(tmp_path, demo):
     result = tables(responses, LIB, bad=load_problems)
     assert result.n_scored == 20 and result.n_bad == 8 and result.n_records == 28
     text = "\n".join(str(p) for p in result.bad)
-    for i, field in enumerate(["vignette_id", "framework", "ratings.opportunity",
-                               "ratings.made_up_factor", "key_version", "vignette_version"]):
+    for i, field in enumerate(
+        [
+            "vignette_id",
+            "framework",
+            "ratings.opportunity",
+            "ratings.made_up_factor",
+            "key_version",
+            "vignette_version",
+        ]
+    ):
         assert f"response {uuid.UUID(int=i + 1)}: {field}" in text
     assert f"{path}:27: (file): malformed JSON" in text
     assert f"{path}:28 (response {good[1]['response_id']}): mode" in text
@@ -217,8 +241,7 @@ def test_bad_records_are_counted_listed_and_the_rest_scored(tmp_path, demo):
 
 
 def test_batch_problems_are_worded_as_score_words_them(demo):
-    r = demo[0][0].model_copy(update={"key_version": 4, "ratings": {
-        **demo[0][0].ratings, "opportunity": 9}})
+    r = demo[0][0].model_copy(update={"key_version": 4, "ratings": {**demo[0][0].ratings, "opportunity": 9}})
     with pytest.raises(ScoringError) as err:
         score_response(r, library=LIB)
     result = tables([r], LIB)
@@ -241,13 +264,13 @@ def test_filters(demo):
         (Filters(agency="police"), meta["agency"] == "police"),
         (Filters(area=["North", "East"]), meta["area"].isin(["North", "East"])),
         (Filters(vignette="v03-reactive-eligible"), meta["vignette_id"] == "v03-reactive-eligible"),
-        (Filters(session=meta["session_code"].iat[0]),
-         meta["session_code"] == meta["session_code"].iat[0]),
-        (Filters(cohort=["demo-0001", "demo-0002"]), meta["trainee_id"].isin(["demo-0001",
-                                                                              "demo-0002"])),
-        (Filters(since="2025-03-01", until="2025-05-31"),
-         (meta["when"] >= pd.Timestamp("2025-03-01", tz="UTC"))
-         & (meta["when"] < pd.Timestamp("2025-06-01", tz="UTC"))),
+        (Filters(session=meta["session_code"].iat[0]), meta["session_code"] == meta["session_code"].iat[0]),
+        (Filters(cohort=["demo-0001", "demo-0002"]), meta["trainee_id"].isin(["demo-0001", "demo-0002"])),
+        (
+            Filters(since="2025-03-01", until="2025-05-31"),
+            (meta["when"] >= pd.Timestamp("2025-03-01", tz="UTC"))
+            & (meta["when"] < pd.Timestamp("2025-06-01", tz="UTC")),
+        ),
     ]
     for filters, expected in cases:
         result = tables(frames, LIB, filters=filters)
@@ -270,27 +293,34 @@ def test_reliability_values_come_from_agreement(demo):
     assert len(units) == 88 and len(raters) == 40
     levels = FW.scale_values
     assert rel.loc[("krippendorff_alpha (ordinal)", "cohort"), "value"] == pytest.approx(
-        agreement.krippendorff_alpha(matrix, level="ordinal", categories=levels))
+        agreement.krippendorff_alpha(matrix, level="ordinal", categories=levels)
+    )
     assert rel.loc[("fleiss_kappa", "cohort"), "value"] == pytest.approx(
-        agreement.fleiss_kappa(matrix, categories=levels))
+        agreement.fleiss_kappa(matrix, categories=levels)
+    )
     assert rel.loc[("gwet_ac1", "cohort"), "value"] == pytest.approx(
-        agreement.gwet_ac(matrix, categories=levels))
+        agreement.gwet_ac(matrix, categories=levels)
+    )
     icc_row = rel.loc[("icc(2,1)", "cohort")]
     assert "complete block" in icc_row["note"] and 0 < icc_row["value"] <= 1
     for (name, scope), row in rel.iterrows():
         assert row["ci_low"] <= row["value"] <= row["ci_high"], (name, scope)
-        assert row["interpretation"] == agreement.interpret(name.split(" ")[0].replace(
-            "_vs_key", ""), row["value"])
+        assert row["interpretation"] == agreement.interpret(
+            name.split(" ")[0].replace("_vs_key", ""), row["value"]
+        )
     assert set(result.reliability["scope"]) == {"cohort", *vids}
 
 
-@pytest.mark.parametrize("statistic, fn, kwargs", [
-    ("krippendorff_alpha", agreement.krippendorff_alpha, {"level": "ordinal"}),
-    ("krippendorff_alpha", agreement.krippendorff_alpha, {"level": "nominal"}),
-    ("krippendorff_alpha", agreement.krippendorff_alpha, {"level": "interval"}),
-    ("fleiss_kappa", agreement.fleiss_kappa, {}),
-    ("percent_agreement", agreement.percent_agreement, {}),
-])
+@pytest.mark.parametrize(
+    "statistic, fn, kwargs",
+    [
+        ("krippendorff_alpha", agreement.krippendorff_alpha, {"level": "ordinal"}),
+        ("krippendorff_alpha", agreement.krippendorff_alpha, {"level": "nominal"}),
+        ("krippendorff_alpha", agreement.krippendorff_alpha, {"level": "interval"}),
+        ("fleiss_kappa", agreement.fleiss_kappa, {}),
+        ("percent_agreement", agreement.percent_agreement, {}),
+    ],
+)
 def test_vectorised_bootstrap_equals_agreement_bootstrap_ci(statistic, fn, kwargs):
     """Same replicates, same interval as agreement.bootstrap_ci, including missing ratings."""
     rng = np.random.default_rng(3)
@@ -299,8 +329,7 @@ def test_vectorised_bootstrap_equals_agreement_bootstrap_ci(statistic, fn, kwarg
     levels = np.array([0.0, 1.0, 2.0])
     extra = {"categories": levels} if statistic != "percent_agreement" else {}
     want = agreement.bootstrap_ci(fn, matrix, n_boot=300, seed=5, **kwargs, **extra)
-    got = counts_ci(statistic, unit_counts(matrix, levels), n_boot=300, seed=5,
-                    levels=levels, **kwargs)
+    got = counts_ci(statistic, unit_counts(matrix, levels), n_boot=300, seed=5, levels=levels, **kwargs)
     assert got == pytest.approx(want, abs=1e-12)
 
 
@@ -343,10 +372,12 @@ def test_drift_table_covers_every_scored_response(demo):
 
 def test_plans_table_share_by_hand():
     """Two full responses; one leaves out two essentials: share 1/2 for each of them."""
-    plan = [a for a in perfect(KEY).to_json_dict()["plan"]
-            if a["intervention"] not in ("accredited_programme", "employment_support")]
-    responses = [perfect(KEY), perfect(KEY, plan=plan).model_copy(
-        update={"response_id": uuid.uuid4()})]
+    plan = [
+        a
+        for a in perfect(KEY).to_json_dict()["plan"]
+        if a["intervention"] not in ("accredited_programme", "employment_support")
+    ]
+    responses = [perfect(KEY), perfect(KEY, plan=plan).model_copy(update={"response_id": uuid.uuid4()})]
     result = tables(responses, {"t-score": KEY}, vignettes={"t-score": VIGNETTE})
     missing = result.plans[result.plans["finding"] == "missing_essential"]
     assert set(missing["item"]) == {"accredited_programme", "employment_support"}
@@ -364,15 +395,27 @@ def test_safe_cell():
 
 
 def test_csv_export_guards_formula_injection(tmp_path):
-    evil = "=HYPERLINK(\"http://x\",\"y\")"
+    evil = '=HYPERLINK("http://x","y")'
     r = perfect(KEY)
-    responses = [r.model_copy(update={"trainee": r.trainee.model_copy(update={"id": evil}),
-                                      "response_id": uuid.uuid4()}) for _ in range(5)]
+    responses = [
+        r.model_copy(
+            update={"trainee": r.trainee.model_copy(update={"id": evil}), "response_id": uuid.uuid4()}
+        )
+        for _ in range(5)
+    ]
     result = tables(responses, {"t-score": KEY}, vignettes={"t-score": VIGNETTE})
     written = write_tables(result, tmp_path)
     assert sorted(p.name for p in written) == sorted(
-        ["assessors.csv", "factors.csv", "reliability.csv", "agencies.csv", "drift.csv",
-         "plans.csv", "bad_records.csv"])
+        [
+            "assessors.csv",
+            "factors.csv",
+            "reliability.csv",
+            "agencies.csv",
+            "drift.csv",
+            "plans.csv",
+            "bad_records.csv",
+        ]
+    )
     with (tmp_path / "assessors.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert rows[0]["trainee_id"] == "'" + evil
@@ -388,8 +431,7 @@ def test_multiple_frameworks_are_scored_separately():
     if set(fw15.factor_ids) != set(FW.factor_ids):
         pytest.skip("the 2015 framework's factors differ; this fixture key is 2018-shaped")
     r15 = perfect(key15).model_copy(update={"framework": "arms-2015", "response_id": uuid.uuid4()})
-    result = tables([perfect(KEY), r15], {"t-score": KEY, "t-2015": key15},
-                    vignettes={"t-score": VIGNETTE})
+    result = tables([perfect(KEY), r15], {"t-score": KEY, "t-2015": key15}, vignettes={"t-score": VIGNETTE})
     assert result.n_scored == 2
 
 
@@ -398,7 +440,7 @@ def test_parallel_load_frames_equals_serial(tmp_path, demo, monkeypatch):
     suspect record is re-read from the file when the scorer asks for it."""
     import arms_training.io.frames as cf
 
-    lines = [r.to_json() .replace("\n", "") for r in demo[0][:60]]
+    lines = [r.to_json().replace("\n", "") for r in demo[0][:60]]
     broken = json.loads(lines[7]) | {"key_version": 42}
     lines[7] = json.dumps(broken)
     lines.insert(30, "{oops")
@@ -409,12 +451,22 @@ def test_parallel_load_frames_equals_serial(tmp_path, demo, monkeypatch):
     good, serial_problems = load_responses(path)
     serial = responses_frame(good)
     assert [str(p) for p in problems] == [str(p) for p in serial_problems]
-    for name in ("responses", "ratings", "insufficient", "priorities", "actions",
-                 "action_factors", "follow_up_ratings"):
-        pd.testing.assert_frame_equal(getattr(frames, name),
-                                      getattr(serial, name)[getattr(frames, name).columns]
-                                      if name in ("ratings", "insufficient", "follow_up_ratings")
-                                      else getattr(serial, name), check_dtype=False)
+    for name in (
+        "responses",
+        "ratings",
+        "insufficient",
+        "priorities",
+        "actions",
+        "action_factors",
+        "follow_up_ratings",
+    ):
+        pd.testing.assert_frame_equal(
+            getattr(frames, name),
+            getattr(serial, name)[getattr(frames, name).columns]
+            if name in ("ratings", "insufficient", "follow_up_ratings")
+            else getattr(serial, name),
+            check_dtype=False,
+        )
     assert frames.objects[7] == good[7]
     result = tables(frames, LIB, bad=problems)
     assert result.n_bad == 2 and result.n_scored == 59
@@ -457,14 +509,14 @@ def test_records_sharing_a_response_id_are_scored_once_first_copy_kept(demo):
     assert [p.path for p in result.duplicates] == [
         f"response {responses[0].response_id} (copy 2)",
         f"response {responses[5].response_id} (copy 2)",
-        f"response {responses[0].response_id} (copy 3)"]
+        f"response {responses[0].response_id} (copy 3)",
+    ]
     assert "3 duplicates skipped" in result.summary()
     assert str(responses[5].response_id) in result.summary()
     assert "0 duplicates skipped" in alone.summary() and alone.duplicates == []
 
 
-def test_duplicates_are_dropped_before_filters_and_bad_ones_still_named(tmp_path, demo,
-                                                                       monkeypatch):
+def test_duplicates_are_dropped_before_filters_and_bad_ones_still_named(tmp_path, demo, monkeypatch):
     """Through the parallel loader (records re-read from the file on demand): after the copies
     are dropped, a bad record is still named by its own response id."""
     import arms_training.io.frames as cf
@@ -493,7 +545,8 @@ def test_bad_records_csv_lists_problems_then_duplicates(tmp_path, demo):
         rows = list(csv.DictReader(fh))
     assert [(x["record"], x["field"]) for x in rows] == [
         (f"response {r.response_id} (copy 2)", "response_id"),
-        (f"response {r.response_id} (copy 3)", "response_id")]
+        (f"response {r.response_id} (copy 3)", "response_id"),
+    ]
     assert result.n_scored == 1 and result.n_bad == 0
 
 
@@ -501,8 +554,7 @@ def test_factor_summary_and_plan_findings_are_the_dashboards(demo):
     from arms_training.calibration.dashboard import Dashboard, DashboardState
 
     settings = CalibrationSettings(n_boot=20)
-    result = tables(demo[0][:80], LIB, settings=settings, filters=Filters(agency="probation"),
-                    summaries=True)
+    result = tables(demo[0][:80], LIB, settings=settings, filters=Filters(agency="probation"), summaries=True)
     assert tables(demo[0][:80], LIB, settings=settings).factor_summary is None
     d = Dashboard(LIB, state=DashboardState(settings=settings, agency=("probation",)))
     d.import_responses(demo[0][:80])

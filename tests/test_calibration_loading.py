@@ -20,8 +20,16 @@ from arms_training.framework import INSUFFICIENT
 from arms_training.responses import MAX_TEXT, Response, iter_responses
 
 LIB = load_library()
-FRAME_NAMES = ("responses", "ratings", "insufficient", "follow_up_ratings",
-               "follow_up_insufficient", "priorities", "actions", "action_factors")
+FRAME_NAMES = (
+    "responses",
+    "ratings",
+    "insufficient",
+    "follow_up_ratings",
+    "follow_up_insufficient",
+    "priorities",
+    "actions",
+    "action_factors",
+)
 
 
 def _reference(path):
@@ -38,8 +46,7 @@ def _reference(path):
 
 def _assert_same_frames(got, want):
     for name in FRAME_NAMES:
-        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True,
-                                      obj=name)
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True, obj=name)
 
 
 def _lines(n: int, seed: int) -> list[bytes]:
@@ -61,9 +68,11 @@ def _lines(n: int, seed: int) -> list[bytes]:
         if rng.random() < 0.1:
             d["override_rationale"] = rng.choice(["", "   ", "new intelligence"])
         if rng.random() < 0.1:
-            d["follow_up"] = {"significant_change": rng.choice([True, False, None]),
-                              "ratings": {"opportunity": rng.choice([0, 2, INSUFFICIENT])},
-                              "risk_management_level": rng.choice([None, "high"])}
+            d["follow_up"] = {
+                "significant_change": rng.choice([True, False, None]),
+                "ratings": {"opportunity": rng.choice([0, 2, INSUFFICIENT])},
+                "risk_management_level": rng.choice([None, "high"]),
+            }
         for a in d["plan"]:
             if rng.random() < 0.2:
                 a["objective"] = rng.choice(["", " \t", "\u3000"])
@@ -146,8 +155,7 @@ def test_responses_frame_of_nothing_and_of_sparse_records():
     assert len(empty) == 0 and list(empty.ratings.columns) == []
     responses, _ = generate(2, 8, seed=1, library=LIB)
     planned = next(r for r in responses if len(r.plan) >= 2)
-    bare = responses[0].model_copy(update={"ratings": {}, "priorities": [], "plan": [],
-                                           "follow_up": None})
+    bare = responses[0].model_copy(update={"ratings": {}, "priorities": [], "plan": [], "follow_up": None})
     frames = responses_frame([bare, planned])
     assert frames.ratings.iloc[0].isna().all() and not frames.insufficient.iloc[0].any()
     assert set(frames.actions["row"]) == {1}

@@ -37,8 +37,9 @@ def demo():
     out = []
     for r in responses:
         if r.trainee.id == evil:
-            r = r.model_copy(update={"trainee": r.trainee.model_copy(
-                update={"id": EVIL_ID, "area": EVIL_AREA})})
+            r = r.model_copy(
+                update={"trainee": r.trainee.model_copy(update={"id": EVIL_ID, "area": EVIL_AREA})}
+            )
         out.append(r)
     return out
 
@@ -66,12 +67,14 @@ def test_a_duplicated_record_is_scored_once_and_reported(demo, tmp_path, capsys)
     assert f"{n + 2} responses read: {n} scored, 0 bad, 2 duplicates skipped, " in out
     assert str(demo[4].response_id) in out and str(demo[0].response_id) in out
     for name in TABLE_NAMES:
-        assert (tmp_path / "a" / f"{name}.csv").read_bytes() == \
-            (tmp_path / "b" / f"{name}.csv").read_bytes(), name
+        assert (tmp_path / "a" / f"{name}.csv").read_bytes() == (
+            tmp_path / "b" / f"{name}.csv"
+        ).read_bytes(), name
     bad = read_csv(tmp_path / "b" / "bad_records.csv")
     assert [(r["record"], r["field"]) for r in bad] == [
         (f"response {demo[4].response_id} (copy 2)", "response_id"),
-        (f"response {demo[0].response_id} (copy 2)", "response_id")]
+        (f"response {demo[0].response_id} (copy 2)", "response_id"),
+    ]
     assert all("first copy is kept" in r["problem"] for r in bad)
 
 
@@ -81,11 +84,24 @@ def test_a_duplicated_record_is_scored_once_and_reported(demo, tmp_path, capsys)
 @pytest.fixture(scope="module")
 def exported(demo, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("exports")
-    source = write_jsonl(tmp / "demo.jsonl", [r.to_json().replace("\n", "") for r in demo]
-                         + ["{not json"])
-    assert main(["calibrate", str(source), "--out", str(tmp / "tables"), "--n-boot", "50",
-                 "--xlsx", str(tmp / "book" / "calibration.xlsx"),
-                 "--report", str(tmp / "calibration.html")]) == 0
+    source = write_jsonl(tmp / "demo.jsonl", [r.to_json().replace("\n", "") for r in demo] + ["{not json"])
+    assert (
+        main(
+            [
+                "calibrate",
+                str(source),
+                "--out",
+                str(tmp / "tables"),
+                "--n-boot",
+                "50",
+                "--xlsx",
+                str(tmp / "book" / "calibration.xlsx"),
+                "--report",
+                str(tmp / "calibration.html"),
+            ]
+        )
+        == 0
+    )
     return tmp
 
 
@@ -97,8 +113,7 @@ def test_the_workbook_holds_every_table_with_formula_text_kept_inert(exported):
         assert book[name].max_row == len(rows) + 1, name
     ws = book["assessors"]
     header = [c.value for c in ws[1]]
-    rows = [dict(zip(header, (c.value for c in row), strict=True))
-            for row in ws.iter_rows(min_row=2)]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)]
     evil = [r for r in rows if r["trainee_id"] == "'" + EVIL_ID]
     assert len(evil) == 1 and evil[0]["area"] == "'" + EVIL_AREA
     assert evil[0]["flagged"] is True
@@ -108,8 +123,9 @@ def test_the_workbook_holds_every_table_with_formula_text_kept_inert(exported):
 
 def test_the_report_lists_every_flagged_assessor(exported):
     page = (exported / "calibration.html").read_text(encoding="utf-8")
-    flagged = [r["trainee_id"] for r in read_csv(exported / "tables" / "assessors.csv")
-               if r["flagged"] == "True"]
+    flagged = [
+        r["trainee_id"] for r in read_csv(exported / "tables" / "assessors.csv") if r["flagged"] == "True"
+    ]
     assert len(flagged) >= 2 and "'" + EVIL_ID in flagged
     assert f"Assessors flagged ({len(flagged)} of 12)" in page
     for trainee in flagged:
@@ -124,15 +140,13 @@ def test_the_report_lists_every_flagged_assessor(exported):
 def test_an_output_that_cannot_be_written_is_a_clear_error(demo, tmp_path, capsys, option):
     source = write_jsonl(tmp_path / "demo.jsonl", [demo[0].to_json().replace("\n", "")])
     capsys.readouterr()
-    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"), option,
-                 str(tmp_path)]) == 2
+    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"), option, str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert f"calibrate: {option} {tmp_path} is a folder" in err
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
     target = blocker / "out.file"
-    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"), option,
-                 str(target)]) == 2
+    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"), option, str(target)]) == 2
     assert f"{target}: {blocker} is not a folder" in capsys.readouterr().err
     assert not (tmp_path / "t").exists()  # checked before any work
 
@@ -146,8 +160,7 @@ def test_a_write_that_fails_late_exits_2_naming_the_file(demo, tmp_path, capsys,
     monkeypatch.setattr(calibrate, "_write", refuse)
     source = write_jsonl(tmp_path / "demo.jsonl", [demo[0].to_json().replace("\n", "")])
     target = tmp_path / "calibration.xlsx"
-    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"), "--xlsx",
-                 str(target)]) == 2
+    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"), "--xlsx", str(target)]) == 2
     assert f"calibrate: cannot write {target}: Permission denied" in capsys.readouterr().err
 
 
@@ -162,21 +175,38 @@ def test_a_stored_record_that_no_longer_validates_is_listed_not_fatal(demo, tmp_
     with Store(url) as store:
         for r in demo[:10]:
             report = score_response(r, library=LIB)
-            store.submit(r, score=report.to_dict(), key_version=report.key_version,
-                         framework_version="2018.1")
+            store.submit(
+                r, score=report.to_dict(), key_version=report.key_version, framework_version="2018.1"
+            )
         broken = demo[3].to_json_dict() | {"mode": "sideways"}
         with store.engine.begin() as conn:
-            conn.execute(t.submissions.update()
-                         .where(t.submissions.c.response_id == str(demo[3].response_id))
-                         .values(response=broken))
+            conn.execute(
+                t.submissions.update()
+                .where(t.submissions.c.response_id == str(demo[3].response_id))
+                .values(response=broken)
+            )
     capsys.readouterr()
-    assert main(["calibrate", url, "--out", str(tmp_path / "t"), "--min-responses", "1",
-                 "--n-boot", "20", "--report", str(tmp_path / "r.html")]) == 0
+    assert (
+        main(
+            [
+                "calibrate",
+                url,
+                "--out",
+                str(tmp_path / "t"),
+                "--min-responses",
+                "1",
+                "--n-boot",
+                "20",
+                "--report",
+                str(tmp_path / "r.html"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "10 responses read: 9 scored, 1 bad, 0 duplicates skipped" in out
     (row,) = read_csv(tmp_path / "t" / "bad_records.csv")
-    assert row["record"] == f"submission {demo[3].response_id} (response " \
-                           f"{demo[3].response_id})"
+    assert row["record"] == f"submission {demo[3].response_id} (response {demo[3].response_id})"
     assert row["field"] == "mode"
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Source: sqlite:///" in page and "1 record: mode" in page

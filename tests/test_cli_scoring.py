@@ -54,10 +54,13 @@ def test_score_with_an_explicit_key_of_another_version(tmp_path, capsys):
     assert f"response {response.response_id}: key_version" in err
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", "malformed JSON"),
-    ('{"response_id": "x"}', "response_id"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "malformed JSON"),
+        ('{"response_id": "x"}', "response_id"),
+    ],
+)
 def test_score_rejects_a_malformed_file(tmp_path, capsys, content, message):
     path = tmp_path / "r.json"
     path.write_text(content, encoding="utf-8")
@@ -69,12 +72,13 @@ def test_score_unknown_vignette_and_rating_off_the_scale(tmp_path, capsys):
     path = tmp_path / "r.json"
     response = write_response(path, vignette_id="v99-nowhere")
     assert main(["score", str(path)]) == 1
-    assert f"response {response.response_id}: vignette_id: no answer key" in \
-        capsys.readouterr().err
+    assert f"response {response.response_id}: vignette_id: no answer key" in capsys.readouterr().err
     response = write_response(path, ratings={"opportunity": 7})
     assert main(["score", str(path)]) == 1
-    assert f"response {response.response_id}: ratings.opportunity: rating 7 is not on the " \
-           "scale" in capsys.readouterr().err
+    assert (
+        f"response {response.response_id}: ratings.opportunity: rating 7 is not on the "
+        "scale" in capsys.readouterr().err
+    )
 
 
 # ------------------------------------------------------------------------- demo-data, calibrate
@@ -83,8 +87,10 @@ def test_score_unknown_vignette_and_rating_off_the_scale(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "demo.jsonl"
-    assert main(["demo-data", "--trainees", "12", "--responses-each", "6", "--seed", "2",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["demo-data", "--trainees", "12", "--responses-each", "6", "--seed", "2", "--out", str(out)])
+        == 0
+    )
     return out
 
 
@@ -117,8 +123,7 @@ def test_calibrate_lists_bad_records_and_applies_filters(demo_file, tmp_path, ca
     broken = json.loads(lines[0]) | {"response_id": str(uuid.UUID(int=5)), "key_version": 99}
     source.write_text("\n".join([*lines, json.dumps(broken), "{oops"]) + "\n", encoding="utf-8")
     capsys.readouterr()
-    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"),
-                 "--agency", "police"]) == 0
+    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"), "--agency", "police"]) == 0
     stdout = capsys.readouterr().out
     assert "2 bad" in stdout
     assert f"response {uuid.UUID(int=5)}: key_version" in stdout
@@ -135,8 +140,7 @@ def test_calibrate_a_folder_of_json_responses(demo_file, tmp_path, capsys):
     for i, line in enumerate(demo_file.read_text(encoding="utf-8").splitlines()[:10]):
         (folder / f"r{i:02d}.json").write_text(line, encoding="utf-8")
     capsys.readouterr()
-    assert main(["calibrate", str(folder), "--out", str(tmp_path / "t"),
-                 "--min-responses", "1"]) == 0
+    assert main(["calibrate", str(folder), "--out", str(tmp_path / "t"), "--min-responses", "1"]) == 0
     assert "10 responses read: 10 scored" in capsys.readouterr().out
 
 
@@ -150,8 +154,9 @@ def test_calibrate_from_a_database_url(demo_file, tmp_path, capsys):
     try:
         for r in list(iter_responses(demo_file))[:12]:
             report = score_response(r, library=LIB)
-            store.submit(r, score=report.to_dict(), key_version=report.key_version,
-                         framework_version="2018.1")
+            store.submit(
+                r, score=report.to_dict(), key_version=report.key_version, framework_version="2018.1"
+            )
     finally:
         store.close()
     capsys.readouterr()
@@ -164,6 +169,5 @@ def test_calibrate_missing_source_and_bad_date(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
     source = tmp_path / "empty.jsonl"
     source.write_text("", encoding="utf-8")
-    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"),
-                 "--since", "last tuesday"]) == 2
+    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"), "--since", "last tuesday"]) == 2
     assert "calibrate:" in capsys.readouterr().err

@@ -105,14 +105,20 @@ def test_top_level_must_be_a_mapping(lib):
 def test_every_problem_in_a_file_is_reported(lib):
     edit(lib / VIGNETTE, "difficulty: introductory", "difficulty: fiendish")
     edit(lib / VIGNETTE, "estimated_minutes: 10", "estimated_minutes: ten")
-    assert {p.field for p in problems(load_vignette, lib / VIGNETTE)} == {
-        "difficulty", "estimated_minutes"}
+    assert {p.field for p in problems(load_vignette, lib / VIGNETTE)} == {"difficulty", "estimated_minutes"}
 
 
-@pytest.mark.parametrize(("votes", "expected"), [
-    ([0, 1, 1], 1), ([0, 1, 2], 1), ([2, 2, 1], 2), ([0, 1], 0),
-    (["insufficient", "insufficient", 1], "insufficient"),
-    (["insufficient", 1, 2], 1), ([], None),
-])
+@pytest.mark.parametrize(
+    ("votes", "expected"),
+    [
+        ([0, 1, 1], 1),
+        ([0, 1, 2], 1),
+        ([2, 2, 1], 2),
+        ([0, 1], 0),
+        (["insufficient", "insufficient", 1], "insufficient"),
+        (["insufficient", 1, 2], 1),
+        ([], None),
+    ],
+)
 def test_panel_consensus_is_the_median_unless_most_say_insufficient(votes, expected):
     assert panel_consensus(votes) == expected

@@ -37,8 +37,11 @@ from arms_training.store import Store
 LIB = load_library()
 FW = framework_by_id("arms-2018")
 FAST = CalibrationSettings(n_boot=100)
-REASON_OF = {"over_rates_risk": "over-rates risk", "under_credits_protective":
-             "under-credits protective", "careless": "exact agreement"}
+REASON_OF = {
+    "over_rates_risk": "over-rates risk",
+    "under_credits_protective": "under-credits protective",
+    "careless": "exact agreement",
+}
 
 
 def demo_file(tmp_path, trainees=40, each=8, seed=0):
@@ -87,13 +90,29 @@ def test_the_command_line_writes_the_same_tables_and_flags(demo, tmp_path):
     """``arms-training calibrate`` on the same file, with and without filters: every table the
     command line writes is byte for byte what the dashboard exports."""
     d, path = demo
-    for argv, state in (([], {}), (["--agency", "police", "--area", "North", "--area", "East",
-                                    "--since", "2025-03-01", "--until", "2025-09-30"],
-                                   dict(agency=("police",), area=("North", "East"),
-                                        since=date(2025, 3, 1), until=date(2025, 9, 30)))):
+    for argv, state in (
+        ([], {}),
+        (
+            [
+                "--agency",
+                "police",
+                "--area",
+                "North",
+                "--area",
+                "East",
+                "--since",
+                "2025-03-01",
+                "--until",
+                "2025-09-30",
+            ],
+            dict(agency=("police",), area=("North", "East"), since=date(2025, 3, 1), until=date(2025, 9, 30)),
+        ),
+    ):
         out = tmp_path / f"out{len(argv)}"
-        assert cli_main(["calibrate", str(path), "--out", str(out), "--workers", "1",
-                         "--n-boot", "100", *argv]) == 0
+        assert (
+            cli_main(["calibrate", str(path), "--out", str(out), "--workers", "1", "--n-boot", "100", *argv])
+            == 0
+        )
         d.state = DashboardState(settings=FAST, **state)
         for name in TABLE_NAMES:
             ours = d.view(name)
@@ -140,8 +159,11 @@ def test_factor_summary_matches_the_batch_scores_and_names_the_direction(demo):
     for f, row in summary.iterrows():
         assert row["share_matching_key"] == pytest.approx(np.nanmean(d.batch.exact[f]))
         assert row["mean_difference"] == pytest.approx(np.nanmean(d.batch.difference[f]))
-        want = "over-rated" if row["mean_difference"] >= 0.1 else (
-            "under-rated" if row["mean_difference"] <= -0.1 else "balanced")
+        want = (
+            "over-rated"
+            if row["mean_difference"] >= 0.1
+            else ("under-rated" if row["mean_difference"] <= -0.1 else "balanced")
+        )
         assert row["direction"] == want
     # The demo cohort leans toward risk and away from strengths, as its tendencies say.
     kinds = summary.groupby("kind")["mean_difference"].mean()
@@ -151,16 +173,14 @@ def test_factor_summary_matches_the_batch_scores_and_names_the_direction(demo):
 def test_plan_findings_count_what_score_reports(demo):
     """Recount, with scoring.score, the full responses with each finding the issue names."""
     d, _ = demo
-    found = {"unaddressed_priority": 0, "missing_essential": 0, "contraindicated": 0,
-             "incomplete_action": 0}
+    found = {"unaddressed_priority": 0, "missing_essential": 0, "contraindicated": 0, "incomplete_action": 0}
     n_full = 0
     for row in d.scored.index:
         r = d.response(row)
         if r.mode != "full":
             continue
         n_full += 1
-        plan = score(r, LIB.keys[r.vignette_id], FW, vignette=LIB.vignettes[r.vignette_id]
-                     ).to_dict()["plan"]
+        plan = score(r, LIB.keys[r.vignette_id], FW, vignette=LIB.vignettes[r.vignette_id]).to_dict()["plan"]
         found["unaddressed_priority"] += bool(plan["unaddressed_priorities"])
         found["missing_essential"] += bool(plan["missing_essential"])
         found["contraindicated"] += bool(plan["contraindicated"])
@@ -235,15 +255,22 @@ def test_jsonl_json_csv_folder_and_store_merge_without_duplicates(demo, tmp_path
             report = score(r, LIB.keys[r.vignette_id], FW).to_dict()
             store.submit(r, score=report, key_version=r.key_version, framework_version=FW.version)
         d = Dashboard(LIB)
-        got = [d.import_path(tmp_path / "a.json"), d.import_path(folder),
-               d.import_bytes(buf.getvalue().encode(), "other-server.csv"), d.load_store(store)]
+        got = [
+            d.import_path(tmp_path / "a.json"),
+            d.import_path(folder),
+            d.import_bytes(buf.getvalue().encode(), "other-server.csv"),
+            d.load_store(store),
+        ]
     assert [(r.n_records, r.n_new, r.n_duplicates) for r in got] == [
-        (5, 5, 0), (5, 3, 2), (6, 4, 2), (4, 2, 2)]
+        (5, 5, 0),
+        (5, 3, 2),
+        (6, 4, 2),
+        (4, 2, 2),
+    ]
     assert d.n_loaded == 14 == d.frames.responses["response_id"].nunique()
     assert "duplicates skipped" in got[1].message()
     again = d.import_path(path)
     assert (again.n_new, again.n_duplicates) == (len(records) - 14, 14)
-
 
 
 def test_a_stored_record_that_no_longer_validates_is_listed_and_the_rest_load(demo, tmp_path):
@@ -258,9 +285,11 @@ def test_a_stored_record_that_no_longer_validates_is_listed_and_the_rest_load(de
         broken = records[1].to_json_dict() | {"mode": "sideways"}
         del broken["trainee"]
         with store.engine.begin() as conn:
-            conn.execute(t.submissions.update()
-                         .where(t.submissions.c.response_id == str(records[1].response_id))
-                         .values(response=broken))
+            conn.execute(
+                t.submissions.update()
+                .where(t.submissions.c.response_id == str(records[1].response_id))
+                .values(response=broken)
+            )
         d = Dashboard(LIB)
         report = d.load_store(store)
     # One record with two things wrong is one bad record, listed with both.
@@ -269,6 +298,7 @@ def test_a_stored_record_that_no_longer_validates_is_listed_and_the_rest_load(de
     assert all(str(records[1].response_id) in p.path for p in report.problems)
     assert "1 record could not be read" in report.message()
     assert d.n_loaded == 2
+
 
 def test_progress_is_reported_while_a_large_file_is_read(tmp_path):
     path = demo_file(tmp_path, trainees=700, each=8, seed=5)
@@ -280,19 +310,26 @@ def test_progress_is_reported_while_a_large_file_is_read(tmp_path):
     assert any("reading" in label for _, label in seen)
 
 
-@pytest.mark.parametrize("name, content, says", [
-    ("scores.xlsx", b"PK\x03\x04" + b"\x00" * 100, "Excel workbook"),
-    ("picture.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "not a text file"),
-    ("arms-session-ABC234-responses.csv",
-     b"session_code,trainee,total,score_source,response_id\r\nABC,t1,50,scored,x\r\n",
-     "session responses CSV"),
-    ("assessors.csv", b"trainee_id,agency,flagged,flag_reasons\nt1,police,False,\n",
-     "calibration table"),
-    ("people.csv", b"name,age\nx,3\n", "no 'response' column"),
-    ("manifest.jsonl", b'{"generator": "arms-training demo-data", "seed": 0}\n',
-     "none of its 1 records is a response"),
-    ("broken.json", b'[{"response_id": ', "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "name, content, says",
+    [
+        ("scores.xlsx", b"PK\x03\x04" + b"\x00" * 100, "Excel workbook"),
+        ("picture.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "not a text file"),
+        (
+            "arms-session-ABC234-responses.csv",
+            b"session_code,trainee,total,score_source,response_id\r\nABC,t1,50,scored,x\r\n",
+            "session responses CSV",
+        ),
+        ("assessors.csv", b"trainee_id,agency,flagged,flag_reasons\nt1,police,False,\n", "calibration table"),
+        ("people.csv", b"name,age\nx,3\n", "no 'response' column"),
+        (
+            "manifest.jsonl",
+            b'{"generator": "arms-training demo-data", "seed": 0}\n',
+            "none of its 1 records is a response",
+        ),
+        ("broken.json", b'[{"response_id": ', "not valid JSON"),
+    ],
+)
 def test_a_file_of_the_wrong_kind_is_refused_with_a_clear_message(name, content, says):
     d = Dashboard(LIB)
     with pytest.raises(SourceError, match=says):
@@ -329,8 +366,16 @@ def test_a_filter_that_leaves_nothing_gives_empty_views_not_errors(demo):
     d, _ = demo
     d.state = DashboardState(settings=FAST, since=date(2031, 1, 1))
     assert len(d.subset()) == 0
-    for name in ("assessors", "factor_summary", "factors", "reliability", "agencies", "drift",
-                 "plans", "plan_findings"):
+    for name in (
+        "assessors",
+        "factor_summary",
+        "factors",
+        "reliability",
+        "agencies",
+        "drift",
+        "plans",
+        "plan_findings",
+    ):
         view = d.view(name)
         assert name == "agencies" or view.empty, name
     assert d.view("agencies")["police_n"].eq(0).all()
@@ -362,8 +407,9 @@ def test_one_assessor_with_one_response_is_not_computable_with_reasons(demo):
 def ratings_matrix(seed: int, units: int = 12, raters: int = 6, missing: float = 0.15):
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, 3, size=(units, 1))
-    x = np.clip(truth + rng.integers(-1, 2, size=(units, raters)) * (rng.random((units, raters))
-                                                                     < 0.4), 0, 2).astype(float)
+    x = np.clip(
+        truth + rng.integers(-1, 2, size=(units, raters)) * (rng.random((units, raters)) < 0.4), 0, 2
+    ).astype(float)
     x[rng.random(x.shape) < missing] = np.nan
     return x
 
@@ -385,8 +431,7 @@ def test_icc_interval_equals_agreement_bootstrap_ci(seed):
 
 
 def test_icc_layout_drops_rarely_rated_units_then_incomplete_raters():
-    x = np.array([[0, 1, 2, 1], [np.nan, np.nan, np.nan, 1], [1, 1, np.nan, 2],
-                  [2, 2, 2, 2.0]])
+    x = np.array([[0, 1, 2, 1], [np.nan, np.nan, np.nan, 1], [1, 1, np.nan, 2], [2, 2, 2, 2.0]])
     block, note = icc_layout(x)
     assert block.tolist() == [[0, 1, 1], [1, 1, 2], [2, 2, 2]]
     assert note == "complete block: 3 of 4 units, 3 of 4 raters"

@@ -42,8 +42,7 @@ def test_same_seed_same_records_other_seed_different():
 def test_assessor_mix():
     assessors = make_assessors(40, seed=0)
     counts = Counter(a.tendency for a in assessors)
-    assert counts == {"accurate": 22, "over_rates_risk": 6, "under_credits_protective": 6,
-                      "careless": 6}
+    assert counts == {"accurate": 22, "over_rates_risk": 6, "under_credits_protective": 6, "careless": 6}
     assert {a.agency for a in assessors} == {"police", "probation"}
     assert len({a.id for a in assessors}) == 40
     assert {a.tendency for a in make_assessors(3, seed=0)} == {"accurate"}

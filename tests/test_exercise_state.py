@@ -22,47 +22,88 @@ SECRET = "KEYSECRET"  # marks every key-derived string, so tests can look for le
 
 def vignette_data(vid: str = "t90-state", *, follow_up: bool = True) -> dict:
     data = {
-        "schema_version": 1, "id": vid, "version": 1, "title": "A test case <b>bold</b>",
-        "summary": "A fictional man managed at MAPPA level 1.", "difficulty": "introductory",
-        "estimated_minutes": 20, "learning_focus": ["Reading & rating"],
-        "framework": "arms-2018", "static_tool": {"name": "OSP/C", "category": "medium"},
-        "mappa_level": 1, "lead_agency": "police", "cast": [{"name": "Alan Testperson"}],
+        "schema_version": 1,
+        "id": vid,
+        "version": 1,
+        "title": "A test case <b>bold</b>",
+        "summary": "A fictional man managed at MAPPA level 1.",
+        "difficulty": "introductory",
+        "estimated_minutes": 20,
+        "learning_focus": ["Reading & rating"],
+        "framework": "arms-2018",
+        "static_tool": {"name": "OSP/C", "category": "medium"},
+        "mappa_level": 1,
+        "lead_agency": "police",
+        "cast": [{"name": "Alan Testperson"}],
         "sections": [
-            {"id": "home", "title": "Home visit", "source": "home_visit", "paragraphs": [
-                {"id": "h1", "text": "He lives alone; his licence ended last year."},
-                {"id": "h2", "text": "He works nights at a depot <script>x</script>."}]},
-            {"id": "pol", "title": "Police", "source": "police", "paragraphs": [
-                {"id": "p1", "text": "No intelligence on the PNC in the period."}]},
+            {
+                "id": "home",
+                "title": "Home visit",
+                "source": "home_visit",
+                "paragraphs": [
+                    {"id": "h1", "text": "He lives alone; his licence ended last year."},
+                    {"id": "h2", "text": "He works nights at a depot <script>x</script>."},
+                ],
+            },
+            {
+                "id": "pol",
+                "title": "Police",
+                "source": "police",
+                "paragraphs": [{"id": "p1", "text": "No intelligence on the PNC in the period."}],
+            },
         ],
     }
     if follow_up:
         data["features"] = ["follow_up_significant"]
-        data["follow_up"] = {"title": "Next visit", "when": "Three months later", "sections": [
-            {"id": "fu", "title": "Referral", "source": "police", "paragraphs": [
-                {"id": "f1", "text": "FOLLOWUPTEXT: he has moved in with a partner."}]}]}
+        data["follow_up"] = {
+            "title": "Next visit",
+            "when": "Three months later",
+            "sections": [
+                {
+                    "id": "fu",
+                    "title": "Referral",
+                    "source": "police",
+                    "paragraphs": [{"id": "f1", "text": "FOLLOWUPTEXT: he has moved in with a partner."}],
+                }
+            ],
+        }
     return data
 
 
 def key_data(vid: str = "t90-state", *, follow_up: bool = True) -> dict:
     ratings = {f: 1 if f == "opportunity" else 0 for f in FW.factor_ids}
     data = {
-        "schema_version": 1, "vignette_id": vid, "key_version": 2, "framework": "arms-2018",
+        "schema_version": 1,
+        "vignette_id": vid,
+        "key_version": 2,
+        "framework": "arms-2018",
         "status": "illustrative",
         "panel": [{"id": f"e{i}", "ratings": ratings} for i in range(3)],
-        "factors": {f: {"rating": r, "rationale": f"{SECRET} rationale for {f}.",
-                        "evidence": ["h1"]} for f, r in ratings.items()},
-        "priorities": ["opportunity"], "priority_level": "medium",
+        "factors": {
+            f: {"rating": r, "rationale": f"{SECRET} rationale for {f}.", "evidence": ["h1"]}
+            for f, r in ratings.items()
+        },
+        "priorities": ["opportunity"],
+        "priority_level": "medium",
         "risk_management_level": "medium",
-        "plan": {"essential": [{"intervention": "home_visits", "factors": ["opportunity"],
-                                "why": f"{SECRET} visits check who is there."}],
-                 "contraindicated": [{"intervention": "approved_premises",
-                                      "why": f"{SECRET} would end his job."}]},
+        "plan": {
+            "essential": [
+                {
+                    "intervention": "home_visits",
+                    "factors": ["opportunity"],
+                    "why": f"{SECRET} visits check who is there.",
+                }
+            ],
+            "contraindicated": [{"intervention": "approved_premises", "why": f"{SECRET} would end his job."}],
+        },
     }
     if follow_up:
-        data["follow_up"] = {"significant_change": True,
-                             "ratings": {**ratings, "opportunity": 2},
-                             "risk_management_level": "high",
-                             "why": f"{SECRET} the move gives access."}
+        data["follow_up"] = {
+            "significant_change": True,
+            "ratings": {**ratings, "opportunity": 2},
+            "risk_management_level": "high",
+            "why": f"{SECRET} the move gives access.",
+        }
     return data
 
 
@@ -80,8 +121,7 @@ def write_content(root, pairs) -> None:
     (root / "answer_keys").mkdir(parents=True, exist_ok=True)
     for v, k in pairs:
         (root / "vignettes" / f"{v['id']}.yaml").write_text(yaml.safe_dump(v), encoding="utf-8")
-        (root / "answer_keys" / f"{k['vignette_id']}.yaml").write_text(yaml.safe_dump(k),
-                                                                        encoding="utf-8")
+        (root / "answer_keys" / f"{k['vignette_id']}.yaml").write_text(yaml.safe_dump(k), encoding="utf-8")
 
 
 class Clock:
@@ -117,10 +157,16 @@ def test_trainee_id_accepts_pseudonyms(good):
     assert validate_trainee_id(f"  {good} ") == good
 
 
-@pytest.mark.parametrize("bad, words", [
-    ("", "Enter a trainee id"), ("<script>alert(1)</script>", "only letters"),
-    ("a" * 41, "at most 40"), ("x&y", "only letters"), ('"q"', "only letters"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        ("", "Enter a trainee id"),
+        ("<script>alert(1)</script>", "only letters"),
+        ("a" * 41, "at most 40"),
+        ("x&y", "only letters"),
+        ('"q"', "only letters"),
+    ],
+)
 def test_trainee_id_refuses_markup_and_length(bad, words):
     with pytest.raises(InputError, match=words):
         validate_trainee_id(bad)
@@ -135,10 +181,13 @@ def test_trainee_needs_an_agency_and_plain_role():
 
 
 def test_arrival_reads_vignette_session_and_proxy_user():
-    a = parse_arrival("?vignette=v01-new-partner&session=abc234",
-                      {"x-forwarded-user": "pat.smith"})
-    assert (a.vignette_id, a.session_code, a.proxy_user, a.problems) == \
-        ("v01-new-partner", "ABC234", "pat.smith", ())
+    a = parse_arrival("?vignette=v01-new-partner&session=abc234", {"x-forwarded-user": "pat.smith"})
+    assert (a.vignette_id, a.session_code, a.proxy_user, a.problems) == (
+        "v01-new-partner",
+        "ABC234",
+        "pat.smith",
+        (),
+    )
 
 
 def test_arrival_drops_bad_values_with_a_reason():
@@ -256,8 +305,13 @@ def test_plan_add_update_remove():
     ex.set_priorities(["opportunity"])
     i = ex.add_action("home_visits")
     assert ex.response.plan[i].factors == ["opportunity"]  # prefilled from priorities
-    ex.update_action(i, objective="Check the address", owner="police", review_weeks=12,
-                     factors=["commitment_to_desist", "opportunity"])
+    ex.update_action(
+        i,
+        objective="Check the address",
+        owner="police",
+        review_weeks=12,
+        factors=["commitment_to_desist", "opportunity"],
+    )
     a = ex.response.plan[i]
     assert (a.objective, a.owner, a.review_weeks) == ("Check the address", "police", 12)
     assert a.factors == ["opportunity", "commitment_to_desist"]

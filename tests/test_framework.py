@@ -15,11 +15,20 @@ from .helpers import edit
 def test_current_framework_has_six_risk_and_five_protective_factors():
     fw = load_framework(FRAMEWORK_DIR / "arms-2018.yaml")
     assert [f.id for f in fw.risk_factors] == [
-        "opportunity", "sexual_preoccupation", "offence_related_sexual_interest",
-        "emotional_congruence_children", "hostile_orientation", "poor_self_management"]
+        "opportunity",
+        "sexual_preoccupation",
+        "offence_related_sexual_interest",
+        "emotional_congruence_children",
+        "hostile_orientation",
+        "poor_self_management",
+    ]
     assert [f.id for f in fw.protective_factors] == [
-        "social_influences", "commitment_to_desist", "intimate_relationships",
-        "employment_positive_routine", "social_investment"]
+        "social_influences",
+        "commitment_to_desist",
+        "intimate_relationships",
+        "employment_positive_routine",
+        "social_investment",
+    ]
     assert all(f.indicators and f.description for f in fw.factors)
 
 
@@ -29,11 +38,18 @@ def test_earlier_variant_loads_with_social_influences_on_the_risk_side():
     assert fw.factor("social_influences").kind == "risk"
 
 
-@pytest.mark.parametrize(("static", "priority", "level"), [
-    ("low", "low", "low"), ("low", "high", "medium"), ("medium", "medium", "medium"),
-    ("medium", "high", "high"), ("high", "low", "medium"), ("very_high", "low", "high"),
-    ("very_high", "high", "very_high"),
-])
+@pytest.mark.parametrize(
+    ("static", "priority", "level"),
+    [
+        ("low", "low", "low"),
+        ("low", "high", "medium"),
+        ("medium", "medium", "medium"),
+        ("medium", "high", "high"),
+        ("high", "low", "medium"),
+        ("very_high", "low", "high"),
+        ("very_high", "high", "very_high"),
+    ],
+)
 def test_level_matrix_matches_the_domain_brief(static, priority, level):
     assert framework_by_id("arms-2018").level_for(static, priority) == level
 
@@ -41,7 +57,11 @@ def test_level_matrix_matches_the_domain_brief(static, priority, level):
 def test_visit_frequency_and_scale_are_data():
     fw = framework_by_id("arms-2018")
     assert {k: v.months for k, v in fw.visit_frequency.items()} == {
-        "low": 12, "medium": 6, "high": 3, "very_high": 1}
+        "low": 12,
+        "medium": 6,
+        "high": 3,
+        "very_high": 1,
+    }
     assert fw.scale_values == (0, 1, 2)
     assert fw.is_valid_rating(INSUFFICIENT) and not fw.is_valid_rating(3)
     assert not fw.is_valid_rating(True), "a YAML yes must not pass as a rating of 1"
@@ -69,8 +89,11 @@ def broken(tmp_path):
 
 
 def test_unknown_level_in_matrix_is_named(broken):
-    edit(broken, "medium: {low: low, medium: medium, high: high}",
-         "medium: {low: low, medium: medium, high: severe}")
+    edit(
+        broken,
+        "medium: {low: low, medium: medium, high: high}",
+        "medium: {low: low, medium: medium, high: severe}",
+    )
     with pytest.raises(ContentError, match=r"level_matrix.medium.high: unknown level 'severe'"):
         load_framework(broken)
 
@@ -105,7 +128,6 @@ def test_priority_shares_must_add_up(broken):
 
 
 def test_intervention_serving_unknown_factor_is_named(broken):
-    edit(broken, "factors: [opportunity, poor_self_management]\n",
-         "factors: [opportunity, loneliness]\n")
+    edit(broken, "factors: [opportunity, poor_self_management]\n", "factors: [opportunity, loneliness]\n")
     with pytest.raises(ContentError, match=r"interventions\[0\].factors: unknown factor 'loneliness'"):
         load_framework(broken)

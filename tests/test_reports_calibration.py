@@ -49,8 +49,10 @@ def dash():
 
 @pytest.fixture(scope="module")
 def exported(dash):
-    return export_tables(dash.result(), {"factor_summary": dash.view("factor_summary"),
-                                         "plan_findings": dash.view("plan_findings")})
+    return export_tables(
+        dash.result(),
+        {"factor_summary": dash.view("factor_summary"), "plan_findings": dash.view("plan_findings")},
+    )
 
 
 class _Checker(HTMLParser):
@@ -85,9 +87,14 @@ def test_csv_is_what_calibrate_writes_plus_a_byte_order_mark(dash, exported, tmp
 
 
 def test_spreadsheet_cells_are_never_formulas():
-    t = pd.DataFrame({"who": [FORMULA, "-2+3", "@SUM(A1)", "plain\x07bell"],
-                      "value": [-0.5, np.nan, 1.0, 2.0], "flag": [True, False, True, False],
-                      "when": pd.to_datetime(["2025-01-01"] * 4, utc=True)})
+    t = pd.DataFrame(
+        {
+            "who": [FORMULA, "-2+3", "@SUM(A1)", "plain\x07bell"],
+            "value": [-0.5, np.nan, 1.0, 2.0],
+            "flag": [True, False, True, False],
+            "when": pd.to_datetime(["2025-01-01"] * 4, utc=True),
+        }
+    )
     rows = list(csv.reader(io.StringIO(csv_bytes(t).decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == ["'=1+1", "'-2+3", "'@SUM(A1)", "plain\x07bell"]
     assert rows[1][1] == "-0.5"
@@ -123,11 +130,22 @@ def test_html_cells_escape_and_mark_what_is_not_computable():
 
 def test_the_report_holds_the_figures_and_every_flagged_assessor(dash, exported):
     figures = report_figures(exported, dash.state.settings)
-    assert set(figures) == {"assessors", "factor_summary", "reliability", "agencies", "drift",
-                            "plan_findings"}
+    assert set(figures) == {
+        "assessors",
+        "factor_summary",
+        "reliability",
+        "agencies",
+        "drift",
+        "plan_findings",
+    }
     assert all(png and png.startswith(PNG) for png in figures.values())
-    page = report_html(exported, figures=figures, settings=dash.state.settings,
-                       described=[f"Sources: {XSS}"], problems=[f"1 record: {XSS}"])
+    page = report_html(
+        exported,
+        figures=figures,
+        settings=dash.state.settings,
+        described=[f"Sources: {XSS}"],
+        problems=[f"1 record: {XSS}"],
+    )
     checker = _Checker()
     checker.feed(page)
     assert not checker.stack
@@ -144,8 +162,10 @@ def test_the_report_holds_the_figures_and_every_flagged_assessor(dash, exported)
 def test_the_report_of_an_empty_selection_says_so(dash):
     dash.state = DashboardState(settings=dash.state.settings, agency=("nobody",))
     try:
-        tables = export_tables(dash.result(), {"factor_summary": dash.view("factor_summary"),
-                                               "plan_findings": dash.view("plan_findings")})
+        tables = export_tables(
+            dash.result(),
+            {"factor_summary": dash.view("factor_summary"), "plan_findings": dash.view("plan_findings")},
+        )
         page = report_html(tables, settings=dash.state.settings)
     finally:
         dash.state = DashboardState(settings=dash.state.settings)
@@ -155,23 +175,30 @@ def test_the_report_of_an_empty_selection_says_so(dash):
 
 def test_every_figure_draws_for_data_and_for_nothing(dash):
     d = dash
-    views = {n: d.view(n) for n in ("assessors", "factor_summary", "reliability", "agencies",
-                                    "drift", "plan_findings")}
+    views = {
+        n: d.view(n)
+        for n in ("assessors", "factor_summary", "reliability", "agencies", "drift", "plan_findings")
+    }
     detail = d.assessor_detail(views["assessors"]["trainee_id"].iloc[0])
-    made = [plots.assessors_figure(views["assessors"], d.state.settings),
-            plots.factors_figure(views["factor_summary"]),
-            plots.reliability_figure(views["reliability"]),
-            plots.reliability_figure(views["reliability"], "v01-new-partner"),
-            plots.agencies_figure(views["agencies"]), plots.drift_figure(views["drift"]),
-            plots.plans_figure(views["plan_findings"]),
-            plots.assessor_figure(detail.responses, detail.trainee_id, cohort_mean=70.0)]
-    empty = [plots.assessors_figure(views["assessors"].iloc[0:0]),
-             plots.factors_figure(views["factor_summary"].iloc[0:0]),
-             plots.reliability_figure(views["reliability"].iloc[0:0]),
-             plots.agencies_figure(views["agencies"].iloc[0:0]),
-             plots.drift_figure(views["drift"].iloc[0:0]),
-             plots.plans_figure(views["plan_findings"].iloc[0:0]),
-             plots.assessor_figure(detail.responses.iloc[0:0], "x")]
+    made = [
+        plots.assessors_figure(views["assessors"], d.state.settings),
+        plots.factors_figure(views["factor_summary"]),
+        plots.reliability_figure(views["reliability"]),
+        plots.reliability_figure(views["reliability"], "v01-new-partner"),
+        plots.agencies_figure(views["agencies"]),
+        plots.drift_figure(views["drift"]),
+        plots.plans_figure(views["plan_findings"]),
+        plots.assessor_figure(detail.responses, detail.trainee_id, cohort_mean=70.0),
+    ]
+    empty = [
+        plots.assessors_figure(views["assessors"].iloc[0:0]),
+        plots.factors_figure(views["factor_summary"].iloc[0:0]),
+        plots.reliability_figure(views["reliability"].iloc[0:0]),
+        plots.agencies_figure(views["agencies"].iloc[0:0]),
+        plots.drift_figure(views["drift"].iloc[0:0]),
+        plots.plans_figure(views["plan_findings"].iloc[0:0]),
+        plots.assessor_figure(detail.responses.iloc[0:0], "x"),
+    ]
     for fig in made + empty:
         assert isinstance(fig, Figure)
         assert plots.figure_png(fig).startswith(PNG)

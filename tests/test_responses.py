@@ -21,8 +21,9 @@ from arms_training.responses import (
 
 @pytest.fixture
 def response():
-    return new_response(Trainee(id="pc-42", agency="police", role="offender manager"),
-                        "v01-new-partner", 1, "arms-2018")
+    return new_response(
+        Trainee(id="pc-42", agency="police", role="offender manager"), "v01-new-partner", 1, "arms-2018"
+    )
 
 
 def test_json_round_trip(response):

@@ -38,29 +38,49 @@ T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 _seq = iter(range(10**6))
 
 
-def make_response(vid: str = V01, tid: str = "t1", agency: str = "police", *,
-                  ratings: dict | None = None, mode: str = "quick",
-                  priorities: list[str] | None = None, priority_level: str | None = None,
-                  level: str | None = None, plan: list[str] | None = None,
-                  evidence: dict | None = None, session_code: str | None = "ABC234",
-                  role: str = "offender manager", minute: int | None = None) -> Response:
+def make_response(
+    vid: str = V01,
+    tid: str = "t1",
+    agency: str = "police",
+    *,
+    ratings: dict | None = None,
+    mode: str = "quick",
+    priorities: list[str] | None = None,
+    priority_level: str | None = None,
+    level: str | None = None,
+    plan: list[str] | None = None,
+    evidence: dict | None = None,
+    session_code: str | None = "ABC234",
+    role: str = "offender manager",
+    minute: int | None = None,
+) -> Response:
     """A submitted response to ``vid``: the key's answers unless told otherwise."""
     key, v = LIB.keys[vid], LIB.vignettes[vid]
     n = next(_seq)
     when = T0 + timedelta(minutes=n if minute is None else minute)
     full = mode == "full"
     return Response(
-        response_id=uuid.uuid4(), trainee=Trainee(id=tid, agency=agency, role=role),
-        session_code=session_code, vignette_id=vid, vignette_version=v.version,
-        framework=key.framework, mode=mode,
-        ratings={**key.ratings, **(ratings or {})}, evidence=evidence or {},
+        response_id=uuid.uuid4(),
+        trainee=Trainee(id=tid, agency=agency, role=role),
+        session_code=session_code,
+        vignette_id=vid,
+        vignette_version=v.version,
+        framework=key.framework,
+        mode=mode,
+        ratings={**key.ratings, **(ratings or {})},
+        evidence=evidence or {},
         priorities=list(key.priorities if priorities is None else priorities),
         priority_level=priority_level or key.priority_level,
         risk_management_level=(level or key.risk_management_level) if full else None,
-        plan=[PlanAction(intervention=i) for i in (
-            plan if plan is not None else [e.intervention for e in key.plan.essential])]
-        if full else [],
-        started_at=when - timedelta(minutes=20), submitted_at=when)
+        plan=[
+            PlanAction(intervention=i)
+            for i in (plan if plan is not None else [e.intervention for e in key.plan.essential])
+        ]
+        if full
+        else [],
+        started_at=when - timedelta(minutes=20),
+        submitted_at=when,
+    )
 
 
 def room_of(responses, *, key=False, vid=V01):
@@ -95,18 +115,21 @@ def test_categories_follow_the_framework_scale_then_insufficient():
 
 
 def test_counts_by_agency_mode_and_spread():
-    rs = [make_response(tid="p1", agency="police", ratings={"opportunity": 2}),
-          make_response(tid="p2", agency="police", ratings={"opportunity": 2}),
-          make_response(tid="b1", agency="probation", ratings={"opportunity": 1}),
-          make_response(tid="b2", agency="probation",
-                        ratings={"opportunity": INSUFFICIENT}),
-          make_response(vid="v02-online-images", tid="x", agency="other")]
+    rs = [
+        make_response(tid="p1", agency="police", ratings={"opportunity": 2}),
+        make_response(tid="p2", agency="police", ratings={"opportunity": 2}),
+        make_response(tid="b1", agency="probation", ratings={"opportunity": 1}),
+        make_response(tid="b2", agency="probation", ratings={"opportunity": INSUFFICIENT}),
+        make_response(vid="v02-online-images", tid="x", agency="other"),
+    ]
     room = room_of(rs)
     assert room.n == 4 and room.agencies == ("police", "probation")
     assert room.n_by_agency == {"police": 2, "probation": 2} and room.n_full == 0
     f = room.factor("opportunity")
-    assert f.counts == {"police": {0: 0, 1: 0, 2: 2, INSUFFICIENT: 0},
-                        "probation": {0: 0, 1: 1, 2: 0, INSUFFICIENT: 1}}
+    assert f.counts == {
+        "police": {0: 0, 1: 0, 2: 2, INSUFFICIENT: 0},
+        "probation": {0: 0, 1: 1, 2: 0, INSUFFICIENT: 1},
+    }
     assert f.total == {0: 0, 1: 1, 2: 2, INSUFFICIENT: 1} and f.n == 4
     assert f.modal == (2,) and f.modal_share == 0.5
     assert f.mean == {"police": 2.0, "probation": 1.0, "all": pytest.approx(5 / 3)}
@@ -117,17 +140,25 @@ def test_counts_by_agency_mode_and_spread():
 
 def test_nothing_of_the_key_is_in_the_room_before_reveal():
     key = LIB.keys[V01]
-    rs = [make_response(tid=f"t{i}", agency=("police", "probation")[i % 2],
-                        ratings={"opportunity": i % 3}, mode="full",
-                        plan=["disclosure", "overt_police_activity"],
-                        evidence={"opportunity": ["hv1"]}) for i in range(6)]
+    rs = [
+        make_response(
+            tid=f"t{i}",
+            agency=("police", "probation")[i % 2],
+            ratings={"opportunity": i % 3},
+            mode="full",
+            plan=["disclosure", "overt_police_activity"],
+            evidence={"opportunity": ["hv1"]},
+        )
+        for i in range(6)
+    ]
     room = room_of(rs)
     assert not room.revealed and room.key_level is None and room.key_priority_level is None
     for f in room.factors:
-        assert (f.expected, f.panel, f.rationale, f.evidence, f.matched) == (None, (), None,
-                                                                            (), None)
-    assert all(c.in_key is None and c.key_role is None
-               for c in (*room.priorities, *room.priority_levels, *room.levels, *room.actions))
+        assert (f.expected, f.panel, f.rationale, f.evidence, f.matched) == (None, (), None, (), None)
+    assert all(
+        c.in_key is None and c.key_role is None
+        for c in (*room.priorities, *room.priority_levels, *room.levels, *room.actions)
+    )
     assert room.contraindicated == ()
     text = repr(room) + repr(prompts(room, vignette=LIB.vignettes[V01]))
     for f in key.factors.values():
@@ -140,46 +171,60 @@ def test_nothing_of_the_key_is_in_the_room_before_reveal():
 
 def test_the_key_overlays_consensus_panel_and_rationale_after_reveal():
     key = LIB.keys[V01]
-    rs = [make_response(tid=f"t{i}", ratings={"opportunity": (1, 1, 2)[i % 3]},
-                        evidence={"opportunity": ["hv3"]}) for i in range(6)]
+    rs = [
+        make_response(
+            tid=f"t{i}", ratings={"opportunity": (1, 1, 2)[i % 3]}, evidence={"opportunity": ["hv3"]}
+        )
+        for i in range(6)
+    ]
     room = room_of(rs, key=True)
     f = room.factor("opportunity")
     assert room.revealed and f.expected == 1 and f.panel == (1, 2, 1)
     assert f.rationale == key.factors["opportunity"].rationale
     assert f.matched == pytest.approx(4 / 6)
-    p = next(p for p in prompts(room, vignette=LIB.vignettes[V01])
-             if p.factor == "opportunity")
+    p = next(p for p in prompts(room, vignette=LIB.vignettes[V01]) if p.factor == "opportunity")
     assert p.rationale == key.factors["opportunity"].rationale and p.expected == 1
-    assert p.reread[: len(key.factors["opportunity"].evidence)] == \
-        key.factors["opportunity"].evidence and "hv3" in p.reread
+    assert (
+        p.reread[: len(key.factors["opportunity"].evidence)] == key.factors["opportunity"].evidence
+        and "hv3" in p.reread
+    )
     assert dict(p.paragraphs)["hv2"] == LIB.vignettes[V01].paragraph("hv2").text
 
 
 def test_most_split_ranks_by_entropy_then_modal_share():
     rs = []
     for i in range(8):
-        rs.append(make_response(tid=f"t{i}", ratings={
-            "opportunity": (0, 1, 2, INSUFFICIENT)[i % 4],      # evenly spread: entropy 1
-            "sexual_preoccupation": (0, 0, 0, 1)[i % 4],       # mostly agreed
-            "social_influences": (0, 2)[i % 2]}))              # two camps
+        rs.append(
+            make_response(
+                tid=f"t{i}",
+                ratings={
+                    "opportunity": (0, 1, 2, INSUFFICIENT)[i % 4],  # evenly spread: entropy 1
+                    "sexual_preoccupation": (0, 0, 0, 1)[i % 4],  # mostly agreed
+                    "social_influences": (0, 2)[i % 2],
+                },
+            )
+        )  # two camps
     ranked = [f.factor for f in most_split(room_of(rs), n=5)]
     assert ranked == ["opportunity", "social_influences", "sexual_preoccupation"]
-    assert most_split(room_of(rs[:1])) == []   # one rating is not a split
+    assert most_split(room_of(rs[:1])) == []  # one rating is not a split
 
 
 def test_agency_differences_rank_and_say_who_rates_higher():
-    rs = [make_response(tid=f"p{i}", agency="police",
-                        ratings={"opportunity": 2, "commitment_to_desist": 0}) for i in range(3)]
-    rs += [make_response(tid=f"b{i}", agency="probation",
-                         ratings={"opportunity": 0, "commitment_to_desist": (0, 1, 1)[i]})
-           for i in range(3)]
+    rs = [
+        make_response(tid=f"p{i}", agency="police", ratings={"opportunity": 2, "commitment_to_desist": 0})
+        for i in range(3)
+    ]
+    rs += [
+        make_response(
+            tid=f"b{i}", agency="probation", ratings={"opportunity": 0, "commitment_to_desist": (0, 1, 1)[i]}
+        )
+        for i in range(3)
+    ]
     room = room_of(rs)
-    assert [f.factor for f in agency_differences(room)] == ["opportunity",
-                                                            "commitment_to_desist"]
+    assert [f.factor for f in agency_differences(room)] == ["opportunity", "commitment_to_desist"]
     agency = [p for p in prompts(room) if p.kind == "agency"]
     assert agency[0].headline == "Opportunity: police and probation differ"
-    assert "Police (n=3) mostly 2" in agency[0].detail and "Police rate it higher by 2.0" in \
-        agency[0].detail
+    assert "Police (n=3) mostly 2" in agency[0].detail and "Police rate it higher by 2.0" in agency[0].detail
     assert "Probation rate it higher" in agency[1].detail
     assert agency_differences(room, min_per_agency=4) == []
     police_only = room_of([r for r in rs if r.trainee.agency == "police"])
@@ -197,13 +242,26 @@ def test_a_trainee_who_submits_twice_is_counted_once_with_the_latest():
 
 def test_priorities_levels_and_plans_against_the_key():
     key = LIB.keys[V01]
-    rs = [make_response(tid="p1", agency="police", mode="full", priorities=["opportunity"],
-                        priority_level="high", level="high",
-                        plan=["disclosure", "disclosure", "overt_police_activity"]),
-          make_response(tid="b1", agency="probation", mode="full",
-                        priorities=["opportunity", "intimate_relationships"],
-                        priority_level="medium", plan=["disclosure", "family_work"]),
-          make_response(tid="q1", agency="probation", mode="quick", priority_level="low")]
+    rs = [
+        make_response(
+            tid="p1",
+            agency="police",
+            mode="full",
+            priorities=["opportunity"],
+            priority_level="high",
+            level="high",
+            plan=["disclosure", "disclosure", "overt_police_activity"],
+        ),
+        make_response(
+            tid="b1",
+            agency="probation",
+            mode="full",
+            priorities=["opportunity", "intimate_relationships"],
+            priority_level="medium",
+            plan=["disclosure", "family_work"],
+        ),
+        make_response(tid="q1", agency="probation", mode="quick", priority_level="low"),
+    ]
     room = room_of(rs, key=True)
     pri = {c.choice: c for c in room.priorities}
     assert pri["opportunity"].total == 3 and pri["opportunity"].in_key
@@ -233,11 +291,12 @@ def test_an_empty_room_has_no_prompts_and_draws_a_message():
 @pytest.mark.parametrize("vid", sorted(LIB.keys))
 def test_every_shipped_case_summarises_with_its_key(vid):
     key = LIB.keys[vid]
-    rs = [make_response(vid, tid=f"t{i}", agency=("police", "probation")[i % 2], mode="full")
-          for i in range(4)]
+    rs = [
+        make_response(vid, tid=f"t{i}", agency=("police", "probation")[i % 2], mode="full") for i in range(4)
+    ]
     room = summarise(rs, FW, vignette_id=vid, key=key)
     assert room.n == 4 and all(f.matched == 1.0 for f in room.factors if f.expected is not None)
-    assert prompts(room) == []      # everyone gave the key's answers: nothing to discuss
+    assert prompts(room) == []  # everyone gave the key's answers: nothing to discuss
 
 
 def test_a_key_for_another_case_is_refused():
@@ -249,25 +308,40 @@ def test_a_key_for_another_case_is_refused():
 
 
 def test_display_names_number_each_agency_in_joining_order():
-    people = [("kestrel", "police"), ("owl", "probation"), ("kite", "police"),
-              ("kestrel", "police"), ("<b>x</b>", "other")]
+    people = [
+        ("kestrel", "police"),
+        ("owl", "probation"),
+        ("kite", "police"),
+        ("kestrel", "police"),
+        ("<b>x</b>", "other"),
+    ]
     assert display_names(people, anonymise=True) == {
-        "kestrel": "Police 1", "owl": "Probation 1", "kite": "Police 2", "<b>x</b>": "Other 1"}
+        "kestrel": "Police 1",
+        "owl": "Probation 1",
+        "kite": "Police 2",
+        "<b>x</b>": "Other 1",
+    }
     assert display_names(people, anonymise=False)["<b>x</b>"] == "<b>x</b>"
 
 
 def test_attendance_counts_joined_working_and_submitted_once_each():
     joined = [("a", "police"), ("b", "probation"), ("a", "police"), ("c", "probation")]
     drafts = [make_response(tid="b", agency="probation")]
-    submitted = [make_response(tid="a"), make_response(tid="a"),
-                 make_response(tid="late", agency="police")]   # submitted without joining
+    submitted = [
+        make_response(tid="a"),
+        make_response(tid="a"),
+        make_response(tid="late", agency="police"),
+    ]  # submitted without joining
     att = attendance(joined, drafts, submitted, anonymise=True)
     assert att.joined == {"police": 2, "probation": 2}
     assert att.in_progress == {"police": 0, "probation": 1}
     assert att.submitted == {"police": 2, "probation": 0} and att.total_submitted == 2
     assert [(p.label, p.status) for p in att.people] == [
-        ("Police 1", "submitted"), ("Probation 1", "in progress"), ("Probation 2", "joined"),
-        ("Police 2", "submitted")]
+        ("Police 1", "submitted"),
+        ("Probation 1", "in progress"),
+        ("Probation 2", "joined"),
+        ("Police 2", "submitted"),
+    ]
 
 
 # -- the figure -------------------------------------------------------------------------------
@@ -275,12 +349,15 @@ def test_attendance_counts_joined_working_and_submitted_once_each():
 
 @pytest.mark.parametrize("layout", ["side_by_side", "stacked"])
 def test_the_distribution_figure_draws_both_layouts_before_and_after_reveal(layout):
-    rs = [make_response(tid=f"t{i}", agency=("police", "probation", "other")[i % 3],
-                        ratings={"opportunity": i % 3}) for i in range(9)]
+    rs = [
+        make_response(
+            tid=f"t{i}", agency=("police", "probation", "other")[i % 3], ratings={"opportunity": i % 3}
+        )
+        for i in range(9)
+    ]
     for key in (False, True):
         fig = rating_distribution_figure(room_of(rs, key=key), FW, layout=layout)
-        texts = " ".join(t.get_text() for t in fig.findobj(
-            lambda a: hasattr(a, "get_text")) if t.get_text())
+        texts = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")) if t.get_text())
         assert ("expert consensus" in texts) is key
         assert "Police (n=3)" in texts and "Opportunity" in texts
         assert figure_png(fig)[:4] == b"\x89PNG"

@@ -17,15 +17,19 @@ from .helpers import REPO
 def test_shipped_schema_matches_the_models(name):
     shipped = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
     assert shipped == json.loads(json.dumps(generate(name))), (
-        f"{name}.schema.json is stale: run python -m arms_training.schemas")
+        f"{name}.schema.json is stale: run python -m arms_training.schemas"
+    )
 
 
-@pytest.mark.parametrize(("name", "pattern"), [
-    ("framework", "arms_training/frameworks/*.yaml"),
-    ("vignette", "vignettes/*.yaml"),
-    ("answer-key", "answer_keys/*.yaml"),
-    ("survey", "arms_training/data/survey.yaml"),
-])
+@pytest.mark.parametrize(
+    ("name", "pattern"),
+    [
+        ("framework", "arms_training/frameworks/*.yaml"),
+        ("vignette", "vignettes/*.yaml"),
+        ("answer-key", "answer_keys/*.yaml"),
+        ("survey", "arms_training/data/survey.yaml"),
+    ],
+)
 def test_shipped_content_satisfies_its_schema(name, pattern):
     schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
     files = sorted(REPO.glob(pattern))

@@ -23,10 +23,17 @@ W = FW.plan_rubric.components
 
 # Consensus ratings of the code-built key; the panel is unanimous on every risk factor.
 KEY_RATINGS = {
-    "opportunity": 1, "sexual_preoccupation": 0, "offence_related_sexual_interest": 2,
-    "emotional_congruence_children": 0, "hostile_orientation": 1, "poor_self_management": 2,
-    "social_influences": 1, "commitment_to_desist": 2, "intimate_relationships": INSUFFICIENT,
-    "employment_positive_routine": 0, "social_investment": 1,
+    "opportunity": 1,
+    "sexual_preoccupation": 0,
+    "offence_related_sexual_interest": 2,
+    "emotional_congruence_children": 0,
+    "hostile_orientation": 1,
+    "poor_self_management": 2,
+    "social_influences": 1,
+    "commitment_to_desist": 2,
+    "intimate_relationships": INSUFFICIENT,
+    "employment_positive_routine": 0,
+    "social_investment": 1,
 }
 # Protective panel: split on two factors (expert c dissents), for the panel-share rules.
 DISSENT = {"social_influences": 2, "intimate_relationships": 1}
@@ -41,28 +48,49 @@ def make_key(**changes) -> AnswerKey:
             ratings.update(DISSENT)
         panel.append({"id": member, "ratings": ratings})
     data = {
-        "schema_version": 1, "vignette_id": "t-score", "key_version": 2,
-        "framework": "arms-2018", "status": "illustrative", "panel": panel,
-        "factors": {f: {"rating": r, "rationale": f"why {f}", "evidence": ["p1"]}
-                    for f, r in KEY_RATINGS.items()},
+        "schema_version": 1,
+        "vignette_id": "t-score",
+        "key_version": 2,
+        "framework": "arms-2018",
+        "status": "illustrative",
+        "panel": panel,
+        "factors": {
+            f: {"rating": r, "rationale": f"why {f}", "evidence": ["p1"]} for f, r in KEY_RATINGS.items()
+        },
         "priorities": ["opportunity", "poor_self_management", "offence_related_sexual_interest"],
-        "priority_level": "medium", "risk_management_level": "medium",
+        "priority_level": "medium",
+        "risk_management_level": "medium",
         "plan": {
             "essential": [
                 {"intervention": "home_visits", "factors": ["opportunity"], "why": "see him"},
-                {"intervention": "relapse_prevention", "factors": ["poor_self_management"],
-                 "why": "coping plan"},
-                {"intervention": "accredited_programme",
-                 "factors": ["offence_related_sexual_interest"], "why": "treatment"},
-                {"intervention": "employment_support", "factors": ["employment_positive_routine"],
-                 "why": "routine"},
+                {
+                    "intervention": "relapse_prevention",
+                    "factors": ["poor_self_management"],
+                    "why": "coping plan",
+                },
+                {
+                    "intervention": "accredited_programme",
+                    "factors": ["offence_related_sexual_interest"],
+                    "why": "treatment",
+                },
+                {
+                    "intervention": "employment_support",
+                    "factors": ["employment_positive_routine"],
+                    "why": "routine",
+                },
             ],
             "acceptable": [{"intervention": "unannounced_visits"}],
-            "contraindicated": [{"intervention": "residence_restriction", "why": "cuts family off"},
-                                {"intervention": "overt_police_activity", "why": "no breach"}],
+            "contraindicated": [
+                {"intervention": "residence_restriction", "why": "cuts family off"},
+                {"intervention": "overt_police_activity", "why": "no breach"},
+            ],
         },
-        "follow_up": {"significant_change": True, "ratings": {**KEY_RATINGS, "opportunity": 2},
-                      "risk_management_level": "high", "why": "moved in with children"},
+        "follow_up": {
+            "significant_change": True,
+            "ratings": {**KEY_RATINGS, "opportunity": 2},
+            "risk_management_level": "high",
+            "why": "moved in with children",
+        },
     }
     data.update(changes)
     return AnswerKey.model_validate(data)
@@ -70,50 +98,86 @@ def make_key(**changes) -> AnswerKey:
 
 def make_vignette(**changes) -> Vignette:
     data = {
-        "schema_version": 1, "id": "t-score", "version": 3, "title": "Scoring fixture",
-        "summary": "s", "difficulty": "introductory", "estimated_minutes": 20,
-        "learning_focus": ["x"], "framework": "arms-2018",
-        "static_tool": {"name": "OSP/C", "category": "medium"}, "mappa_level": 1,
-        "lead_agency": "police", "cast": [{"name": "Test Person"}],
-        "sections": [{"id": "s1", "title": "Visit", "source": "home_visit",
-                      "paragraphs": [{"id": "p1", "text": "Text."}]}],
-        "follow_up": {"title": "Later", "sections": [{"id": "s2", "title": "Review",
-                      "source": "police", "paragraphs": [{"id": "f1", "text": "More."}]}]},
+        "schema_version": 1,
+        "id": "t-score",
+        "version": 3,
+        "title": "Scoring fixture",
+        "summary": "s",
+        "difficulty": "introductory",
+        "estimated_minutes": 20,
+        "learning_focus": ["x"],
+        "framework": "arms-2018",
+        "static_tool": {"name": "OSP/C", "category": "medium"},
+        "mappa_level": 1,
+        "lead_agency": "police",
+        "cast": [{"name": "Test Person"}],
+        "sections": [
+            {
+                "id": "s1",
+                "title": "Visit",
+                "source": "home_visit",
+                "paragraphs": [{"id": "p1", "text": "Text."}],
+            }
+        ],
+        "follow_up": {
+            "title": "Later",
+            "sections": [
+                {
+                    "id": "s2",
+                    "title": "Review",
+                    "source": "police",
+                    "paragraphs": [{"id": "f1", "text": "More."}],
+                }
+            ],
+        },
     }
     data.update(changes)
     return Vignette.model_validate(data)
 
 
 def complete_action(intervention, factors=()):
-    return {"intervention": intervention, "factors": list(factors), "objective": "aim",
-            "enforcement": "checked at visits", "rationale": "proportionate", "owner": "police",
-            "review_weeks": 8}
+    return {
+        "intervention": intervention,
+        "factors": list(factors),
+        "objective": "aim",
+        "enforcement": "checked at visits",
+        "rationale": "proportionate",
+        "owner": "police",
+        "review_weeks": 8,
+    }
 
 
 def perfect(key: AnswerKey, vignette_version: int = 3, **changes) -> Response:
     """The response an expert following the key would submit."""
     data = {
-        "response_id": str(uuid.UUID(int=7)), "trainee": {"id": "t1", "agency": "police"},
-        "vignette_id": key.vignette_id, "vignette_version": vignette_version,
-        "key_version": key.key_version, "framework": key.framework, "mode": "full",
-        "ratings": dict(key.ratings), "priorities": list(key.priorities),
-        "priority_level": key.priority_level, "risk_management_level": key.risk_management_level,
+        "response_id": str(uuid.UUID(int=7)),
+        "trainee": {"id": "t1", "agency": "police"},
+        "vignette_id": key.vignette_id,
+        "vignette_version": vignette_version,
+        "key_version": key.key_version,
+        "framework": key.framework,
+        "mode": "full",
+        "ratings": dict(key.ratings),
+        "priorities": list(key.priorities),
+        "priority_level": key.priority_level,
+        "risk_management_level": key.risk_management_level,
         "override_rationale": key.override_rationale,
         "plan": [complete_action(e.intervention, e.factors) for e in key.plan.essential],
         "started_at": datetime(2025, 1, 1, tzinfo=UTC),
     }
     if key.follow_up is not None:
-        data["follow_up"] = {"significant_change": key.follow_up.significant_change,
-                             "ratings": dict(key.follow_up.ratings),
-                             "risk_management_level": key.follow_up.risk_management_level}
+        data["follow_up"] = {
+            "significant_change": key.follow_up.significant_change,
+            "ratings": dict(key.follow_up.ratings),
+            "risk_management_level": key.follow_up.risk_management_level,
+        }
     data.update(changes)
     return Response.model_validate(data)
 
 
 def shift_risk_up(ratings: dict) -> dict:
     top = max(FW.scale_values)
-    return {f: (min(r + 1, top) if f in RISK and r != INSUFFICIENT else r)
-            for f, r in ratings.items()}
+    return {f: (min(r + 1, top) if f in RISK and r != INSUFFICIENT else r) for f, r in ratings.items()}
 
 
 KEY = make_key()
@@ -156,11 +220,15 @@ def test_shifting_risk_up_one_step_loses_exactly_the_adjacent_credit():
     assert len(shifted) == 4  # opportunity, sexual_preoccupation, congruence, hostile
     n_factors = len(FW.factor_ids)
     ratings_part = (n_factors - len(shifted) * (1 - ADJ)) / n_factors
-    expected_total = 100 * (W["ratings"] * ratings_part + W["priorities"] + W["level"]
-                            + W["plan"] + W["follow_up"]) / sum(W.values())
+    expected_total = (
+        100
+        * (W["ratings"] * ratings_part + W["priorities"] + W["level"] + W["plan"] + W["follow_up"])
+        / sum(W.values())
+    )
     assert d["total"] == pytest.approx(expected_total, abs=1e-12)
     assert 100 - d["total"] == pytest.approx(
-        100 * W["ratings"] / sum(W.values()) * len(shifted) * (1 - ADJ) / n_factors)
+        100 * W["ratings"] / sum(W.values()) * len(shifted) * (1 - ADJ) / n_factors
+    )
     assert d["bias"]["risk"] == pytest.approx(len(shifted) / len(RISK)) and d["bias"]["risk"] > 0
     assert d["bias"]["protective"] == 0.0
     for f in shifted:
@@ -169,8 +237,9 @@ def test_shifting_risk_up_one_step_loses_exactly_the_adjacent_credit():
 
 def test_quick_mode_scores_only_ratings_and_priorities():
     """Does quick mode leave level, plan and follow-up out of the total?"""
-    response = perfect(KEY, mode="quick", priority_level="high", plan=[],
-                       risk_management_level=None, follow_up=None)
+    response = perfect(
+        KEY, mode="quick", priority_level="high", plan=[], risk_management_level=None, follow_up=None
+    )
     d = score(response, KEY, FW, vignette=VIGNETTE).to_dict()
     assert set(d["parts"]) == {"ratings", "priorities"}
     assert d["level"] is None and d["plan"] is None and d["follow_up"] is None
@@ -183,20 +252,23 @@ def test_quick_mode_scores_only_ratings_and_priorities():
 # ----------------------------------------------------------------------------- factor credit
 
 
-@pytest.mark.parametrize("given, expected, panel, credit", [
-    (1, 1, [1, 1, 2], 1.0),                      # consensus
-    (2, 1, [1, 1, 2], 0.5),                      # 1 of 3 chose it, modal 2: 1/2 (= adjacent)
-    (0, 2, [0, 0, 2, 2, 2], 2 / 3),              # two steps off but 2 experts chose it: 2/3
-    (0, 2, [2, 2, 2], 0.0),                      # two steps off, nobody chose it
-    (0, 1, [1, 1, 1], ADJ),                      # one step, nobody chose it: adjacent credit
-    (2, 1, [1, 1, 1, 1, 2], ADJ),                # 1/4 of modal < adjacent: the larger applies
-    (INSUFFICIENT, 1, [1, 1, 1], 0.0),           # insufficient is never "one step"
-    (INSUFFICIENT, 1, [INSUFFICIENT, 1, 1], 0.5),  # ... but earns its panel share
-    (1, INSUFFICIENT, [INSUFFICIENT, INSUFFICIENT, 1], 0.5),
-    (2, INSUFFICIENT, [INSUFFICIENT, INSUFFICIENT, 1], 0.0),
-    (INSUFFICIENT, INSUFFICIENT, [INSUFFICIENT, INSUFFICIENT, 1], 1.0),
-    (None, 1, [1, 1, 1], 0.0),                   # missing rating
-])
+@pytest.mark.parametrize(
+    "given, expected, panel, credit",
+    [
+        (1, 1, [1, 1, 2], 1.0),  # consensus
+        (2, 1, [1, 1, 2], 0.5),  # 1 of 3 chose it, modal 2: 1/2 (= adjacent)
+        (0, 2, [0, 0, 2, 2, 2], 2 / 3),  # two steps off but 2 experts chose it: 2/3
+        (0, 2, [2, 2, 2], 0.0),  # two steps off, nobody chose it
+        (0, 1, [1, 1, 1], ADJ),  # one step, nobody chose it: adjacent credit
+        (2, 1, [1, 1, 1, 1, 2], ADJ),  # 1/4 of modal < adjacent: the larger applies
+        (INSUFFICIENT, 1, [1, 1, 1], 0.0),  # insufficient is never "one step"
+        (INSUFFICIENT, 1, [INSUFFICIENT, 1, 1], 0.5),  # ... but earns its panel share
+        (1, INSUFFICIENT, [INSUFFICIENT, INSUFFICIENT, 1], 0.5),
+        (2, INSUFFICIENT, [INSUFFICIENT, INSUFFICIENT, 1], 0.0),
+        (INSUFFICIENT, INSUFFICIENT, [INSUFFICIENT, INSUFFICIENT, 1], 1.0),
+        (None, 1, [1, 1, 1], 0.0),  # missing rating
+    ],
+)
 def test_factor_credit_rules(given, expected, panel, credit):
     assert factor_credit(given, expected, panel, adjacent_credit=ADJ) == pytest.approx(credit)
 
@@ -205,9 +277,9 @@ def test_panel_dissent_and_insufficient_through_score():
     """Does score() give panel-share credit for a dissenting expert's rating, both ways round
     for insufficient, and zero for a missing rating?"""
     ratings = dict(KEY.ratings)
-    ratings["social_influences"] = 2          # expert c: 1 of 3 vs modal 2 -> 0.5
-    ratings["intimate_relationships"] = 1     # key insufficient, expert c chose 1 -> 0.5
-    del ratings["social_investment"]          # missing -> 0
+    ratings["social_influences"] = 2  # expert c: 1 of 3 vs modal 2 -> 0.5
+    ratings["intimate_relationships"] = 1  # key insufficient, expert c chose 1 -> 0.5
+    del ratings["social_investment"]  # missing -> 0
     d = score(perfect(KEY, ratings=ratings), KEY, FW, vignette=VIGNETTE).to_dict()
     f = d["factors"]
     assert f["social_influences"]["credit"] == 0.5
@@ -232,8 +304,9 @@ def test_bias_is_none_without_a_numeric_pair():
 
 
 def test_priorities_precision_recall_f1():
-    response = perfect(KEY, priorities=["opportunity", "poor_self_management", "hostile_orientation",
-                                        "hostile_orientation"])
+    response = perfect(
+        KEY, priorities=["opportunity", "poor_self_management", "hostile_orientation", "hostile_orientation"]
+    )
     d = score(response, KEY, FW, vignette=VIGNETTE).to_dict()
     p = d["priorities"]
     assert (p["precision"], p["recall"]) == (pytest.approx(2 / 3), pytest.approx(2 / 3))
@@ -264,7 +337,6 @@ def test_level_off_the_matrix_without_rationale_is_a_finding_and_halves_the_leve
     assert lv["matrix"] is None and lv["score"] == ADJ
 
 
-
 def test_priority_shares_and_the_override_factor_come_from_the_framework():
     """A force that tunes plan_rubric changes the scores, in score() and the batch scorer."""
     import pandas as pd
@@ -272,20 +344,29 @@ def test_priority_shares_and_the_override_factor_come_from_the_framework():
     from arms_training.calibration.result import responses_frame
     from arms_training.scoring.batch import score_frames
 
-    rubric = FW.plan_rubric.model_copy(update={"priorities": {"factors": 0.5, "level": 0.5},
-                                               "unexplained_override_factor": 0.2})
+    rubric = FW.plan_rubric.model_copy(
+        update={"priorities": {"factors": 0.5, "level": 0.5}, "unexplained_override_factor": 0.2}
+    )
     tuned = FW.model_copy(update={"plan_rubric": rubric})
-    response = perfect(KEY, priorities=["opportunity", "poor_self_management",
-                                        "hostile_orientation"], risk_management_level="high")
+    response = perfect(
+        KEY,
+        priorities=["opportunity", "poor_self_management", "hostile_orientation"],
+        risk_management_level="high",
+    )
     d = score(response, KEY, tuned, vignette=VIGNETTE).to_dict()
     assert d["parts"]["priorities"]["score"] == pytest.approx(0.5 * 2 / 3 + 0.5)
     assert d["level"]["score"] == pytest.approx(ADJ * 0.2)
-    batch = score_frames(responses_frame([response]), {KEY.vignette_id: KEY},
-                         frameworks={tuned.id: tuned}, vignettes={VIGNETTE.id: VIGNETTE})
+    batch = score_frames(
+        responses_frame([response]),
+        {KEY.vignette_id: KEY},
+        frameworks={tuned.id: tuned},
+        vignettes={VIGNETTE.id: VIGNETTE},
+    )
     row = batch.scores.iloc[0]
     assert row["priorities"] == pytest.approx(d["parts"]["priorities"]["score"])
     assert row["level"] == pytest.approx(d["level"]["score"])
     assert not pd.isna(row["total"])
+
 
 # ---------------------------------------------------------------------------------- plan
 
@@ -297,23 +378,28 @@ def test_plan_rubric_by_hand():
     plan = [
         complete_action("home_visits", ["opportunity"]),
         complete_action("relapse_prevention", ["poor_self_management"]),
-        {**complete_action("residence_restriction", ["opportunity"]), "owner": "",
-         "rationale": "  "},
+        {**complete_action("residence_restriction", ["opportunity"]), "owner": "", "rationale": "  "},
     ]
     d = score(perfect(KEY, plan=plan), KEY, FW, vignette=VIGNETTE).to_dict()["plan"]
     shares = FW.plan_rubric.plan
-    expected = (shares["essential_covered"] * 2 / 4 + shares["priorities_addressed"] * 2 / 3
-                + shares["actions_complete"] * 2 / 3 + shares["constructive_for_protective"] * 1
-                - FW.plan_rubric.contraindicated_penalty)
+    expected = (
+        shares["essential_covered"] * 2 / 4
+        + shares["priorities_addressed"] * 2 / 3
+        + shares["actions_complete"] * 2 / 3
+        + shares["constructive_for_protective"] * 1
+        - FW.plan_rubric.contraindicated_penalty
+    )
     assert d["score"] == pytest.approx(expected)
     assert d["essential_covered"] == 0.5 and d["actions_complete"] == pytest.approx(2 / 3)
     assert d["unaddressed_priorities"] == ["offence_related_sexual_interest"]
     assert [m["intervention"] for m in d["missing_essential"]] == [
-        "accredited_programme", "employment_support"]
-    assert d["contraindicated"] == [{"intervention": "residence_restriction",
-                                     "why": "cuts family off"}]
-    assert d["incomplete_actions"] == [{"index": 2, "intervention": "residence_restriction",
-                                        "missing": ["rationale", "owner"]}]
+        "accredited_programme",
+        "employment_support",
+    ]
+    assert d["contraindicated"] == [{"intervention": "residence_restriction", "why": "cuts family off"}]
+    assert d["incomplete_actions"] == [
+        {"index": 2, "intervention": "residence_restriction", "missing": ["rationale", "owner"]}
+    ]
     assert d["constructive_for_protective"] is True
 
 
@@ -333,14 +419,19 @@ def test_constructive_for_protective():
     linked = [complete_action("home_visits", ["commitment_to_desist"])]
     unlinked = [complete_action("home_visits", ["opportunity"])]
     building = [complete_action("employment_support", ["opportunity"])]
-    result = [score(perfect(KEY, plan=p), KEY, FW).to_dict()["plan"]["constructive_for_protective"]
-              for p in (linked, unlinked, building)]
+    result = [
+        score(perfect(KEY, plan=p), KEY, FW).to_dict()["plan"]["constructive_for_protective"]
+        for p in (linked, unlinked, building)
+    ]
     assert result == [True, False, True]
 
 
 def test_follow_up_part():
-    fu = {"significant_change": False, "ratings": dict(KEY.follow_up.ratings) | {"opportunity": 1},
-          "risk_management_level": "high"}
+    fu = {
+        "significant_change": False,
+        "ratings": dict(KEY.follow_up.ratings) | {"opportunity": 1},
+        "risk_management_level": "high",
+    }
     d = score(perfect(KEY, follow_up=fu), KEY, FW, vignette=VIGNETTE).to_dict()["follow_up"]
     assert d["significant_change"] == {"given": False, "expected": True, "correct": False}
     assert d["factors"]["opportunity"] == {"given": 1, "expected": 2, "credit": ADJ}
@@ -355,9 +446,26 @@ def test_follow_up_part():
 
 # -------------------------------------------------------------------------- report and feedback
 
-TOP_KEYS = {"response_id", "vignette_id", "vignette_version", "key_version", "framework", "mode",
-            "total", "parts", "factors", "exact_agreement", "within_one", "bias", "priorities",
-            "priority_level", "level", "plan", "follow_up", "feedback"}
+TOP_KEYS = {
+    "response_id",
+    "vignette_id",
+    "vignette_version",
+    "key_version",
+    "framework",
+    "mode",
+    "total",
+    "parts",
+    "factors",
+    "exact_agreement",
+    "within_one",
+    "bias",
+    "priorities",
+    "priority_level",
+    "level",
+    "plan",
+    "follow_up",
+    "feedback",
+}
 
 
 def test_to_dict_is_json_with_the_documented_keys():
@@ -365,13 +473,39 @@ def test_to_dict_is_json_with_the_documented_keys():
     d = json.loads(json.dumps(report.to_dict()))
     assert set(d) == TOP_KEYS
     assert set(d["factors"]["opportunity"]) == {
-        "name", "kind", "given", "expected", "difference", "credit", "within_one", "panel",
-        "rationale", "evidence", "evidence_given"}
-    assert set(d["level"]) == {"given", "expected", "matrix", "correct", "override_rationale",
-                               "unexplained_override", "findings", "score"}
-    assert {"score", "essential_covered", "priorities_addressed", "actions_complete",
-            "constructive_for_protective", "unaddressed_priorities", "missing_essential",
-            "contraindicated", "incomplete_actions"} <= set(d["plan"])
+        "name",
+        "kind",
+        "given",
+        "expected",
+        "difference",
+        "credit",
+        "within_one",
+        "panel",
+        "rationale",
+        "evidence",
+        "evidence_given",
+    }
+    assert set(d["level"]) == {
+        "given",
+        "expected",
+        "matrix",
+        "correct",
+        "override_rationale",
+        "unexplained_override",
+        "findings",
+        "score",
+    }
+    assert {
+        "score",
+        "essential_covered",
+        "priorities_addressed",
+        "actions_complete",
+        "constructive_for_protective",
+        "unaddressed_priorities",
+        "missing_essential",
+        "contraindicated",
+        "incomplete_actions",
+    } <= set(d["plan"])
     assert set(d["feedback"]) == {"factors", "priorities", "level", "plan", "follow_up"}
     assert d["response_id"] == str(uuid.UUID(int=7)) and d["key_version"] == 2
 
@@ -392,19 +526,22 @@ def problem_fields(exc: ScoringError) -> list[str]:
     return [p.field for p in exc.problems]
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"key_version": 1}, "key_version"),
-    ({"vignette_id": "other"}, "vignette_id"),
-    ({"vignette_version": 1}, "vignette_version"),
-    ({"framework": "arms-2015"}, "framework"),
-    ({"ratings": {"opportunity": 5}}, "ratings.opportunity"),
-    ({"ratings": {"made_up": 1}}, "ratings.made_up"),
-    ({"priorities": ["made_up"]}, "priorities[0]"),
-    ({"priority_level": "urgent"}, "priority_level"),
-    ({"risk_management_level": "extreme"}, "risk_management_level"),
-    ({"plan": [{"intervention": "teleport"}]}, "plan[0].intervention"),
-    ({"follow_up": {"ratings": {"opportunity": -1}}}, "follow_up.ratings.opportunity"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"key_version": 1}, "key_version"),
+        ({"vignette_id": "other"}, "vignette_id"),
+        ({"vignette_version": 1}, "vignette_version"),
+        ({"framework": "arms-2015"}, "framework"),
+        ({"ratings": {"opportunity": 5}}, "ratings.opportunity"),
+        ({"ratings": {"made_up": 1}}, "ratings.made_up"),
+        ({"priorities": ["made_up"]}, "priorities[0]"),
+        ({"priority_level": "urgent"}, "priority_level"),
+        ({"risk_management_level": "extreme"}, "risk_management_level"),
+        ({"plan": [{"intervention": "teleport"}]}, "plan[0].intervention"),
+        ({"follow_up": {"ratings": {"opportunity": -1}}}, "follow_up.ratings.opportunity"),
+    ],
+)
 def test_bad_response_names_response_id_and_field(changes, field):
     response = perfect(KEY, **changes)
     with pytest.raises(ScoringError) as err:

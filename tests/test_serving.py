@@ -69,5 +69,6 @@ def test_the_join_link_follows_the_trainee_server_unless_the_deployment_names_on
     public = "https://arms.example.org/voila/render/exercise.ipynb"
     assert staff_environ({TRAINEE_URL_ENV: public}, trainee)[TRAINEE_URL_ENV] == public
     # Listening on every address, the link still names a host a browser can open.
-    assert staff_environ({}, trainee_server(ip="0.0.0.0", port=9100))[TRAINEE_URL_ENV] \
-        .startswith("http://127.0.0.1:9100/")
+    assert staff_environ({}, trainee_server(ip="0.0.0.0", port=9100))[TRAINEE_URL_ENV].startswith(
+        "http://127.0.0.1:9100/"
+    )

@@ -35,8 +35,9 @@ MARKUP_ID = '<script>alert("x")</script>&amp;\'=1+1'
 SCORE = {"total": 72.5, "components": {"ratings": 0.8, "level": 1.0}, "notes": ["ok"]}
 
 
-def response(trainee: Trainee = POLICE, vignette: str = "v-harris", *,
-             session_code: str | None = None, **changes) -> Response:
+def response(
+    trainee: Trainee = POLICE, vignette: str = "v-harris", *, session_code: str | None = None, **changes
+) -> Response:
     r = new_response(trainee, vignette, 2, "arms-2018", session_code=session_code)
     r.ratings = {"sexual_preoccupation": 2, "offence_related_interests": "insufficient"}
     r.notes = {"sexual_preoccupation": "Disclosed in interview <b>twice</b>"}
@@ -74,8 +75,10 @@ def test_data_directory_rule(monkeypatch, tmp_path):
 
 def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(sqlite_url):
     with Store(sqlite_url, busy_timeout=2.5) as store, store.engine.connect() as conn:
-        pragma = {p: conn.exec_driver_sql(f"PRAGMA {p}").scalar()
-                  for p in ("journal_mode", "busy_timeout", "foreign_keys")}
+        pragma = {
+            p: conn.exec_driver_sql(f"PRAGMA {p}").scalar()
+            for p in ("journal_mode", "busy_timeout", "foreign_keys")
+        }
     assert pragma == {"journal_mode": "wal", "busy_timeout": 2500, "foreign_keys": 1}
 
 
@@ -97,8 +100,7 @@ def test_draft_is_saved_resumed_and_overwritten(store):
 
 
 def test_drafts_are_kept_apart_by_trainee_vignette_and_session(store):
-    drafts = [response(), response(PROBATION), response(vignette="v-other"),
-              response(session_code="ABC234")]
+    drafts = [response(), response(PROBATION), response(vignette="v-other"), response(session_code="ABC234")]
     for d in drafts:
         store.save_draft(d)
     assert store.load_draft(POLICE.id, "v-harris") == drafts[0]
@@ -187,7 +189,7 @@ def test_rescoring_is_recorded_and_leaves_the_original(store):
     assert sub.score == SCORE and sub.key_version == 3  # original untouched
     assert [x.reason for x in sub.rescores] == ["key v4: expert panel revised level"]
     assert sub.current_score == new_score
-    row, = store.submission_rows()
+    (row,) = store.submission_rows()
     assert row["total"] == 72.5 and row["rescore"]["total"] == 80.0
     with pytest.raises(ValueError, match="needs a reason"):
         store.rescore(r.response_id, new_score, 5, "  ")
@@ -197,12 +199,15 @@ def test_rescoring_is_recorded_and_leaves_the_original(store):
 
 def test_submissions_are_queried_by_session_vignette_trainee_and_time(store):
     t0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-    plan = [(POLICE, "v-a", "ABC234", 0), (PROBATION, "v-a", "ABC234", 10),
-            (POLICE, "v-b", None, 20), (PROBATION, "v-b", "XYZ789", 30)]
+    plan = [
+        (POLICE, "v-a", "ABC234", 0),
+        (PROBATION, "v-a", "ABC234", 10),
+        (POLICE, "v-b", None, 20),
+        (PROBATION, "v-b", "XYZ789", 30),
+    ]
     made = []
     for trainee, vignette, code, minutes in plan:
-        r = response(trainee, vignette, session_code=code,
-                     submitted_at=t0 + timedelta(minutes=minutes))
+        r = response(trainee, vignette, session_code=code, submitted_at=t0 + timedelta(minutes=minutes))
         submit(store, r)
         made.append(r)
     ids = [str(r.response_id) for r in made]
@@ -223,31 +228,45 @@ def test_submissions_are_queried_by_session_vignette_trainee_and_time(store):
     assert rows[0]["score"] == SCORE and rows[0]["agency"] == "police"
     assert rows[0]["area"] == "North" and rows[0]["role"] == "offender manager"
     assert rows[0]["submitted_at"] == t0 and rows[0]["rescore"] is None
-    assert {"response_id", "vignette_version", "key_version", "framework", "framework_version",
-            "mode", "started_at", "total"} <= rows[0].keys()
-
+    assert {
+        "response_id",
+        "vignette_version",
+        "key_version",
+        "framework",
+        "framework_version",
+        "mode",
+        "started_at",
+        "total",
+    } <= rows[0].keys()
 
 
 def test_a_stored_record_that_no_longer_validates_raises_or_is_collected(store):
     """One stored response edited into an invalid one: the default still raises (naming it);
     ``errors="collect"`` returns the others and one problem per thing wrong with it."""
-    made = [response(Trainee(id=f"pc-{i}", agency="police"), "v-a",
-                     submitted_at=datetime(2025, 3, 1, 9, i, tzinfo=UTC)) for i in range(3)]
+    made = [
+        response(
+            Trainee(id=f"pc-{i}", agency="police"), "v-a", submitted_at=datetime(2025, 3, 1, 9, i, tzinfo=UTC)
+        )
+        for i in range(3)
+    ]
     for r in made:
         submit(store, r)
     broken = made[1].to_json_dict() | {"mode": "sideways"}
     del broken["trainee"]
     with store.engine.begin() as conn:
-        conn.execute(t.submissions.update()
-                     .where(t.submissions.c.response_id == str(made[1].response_id))
-                     .values(response=broken))
+        conn.execute(
+            t.submissions.update()
+            .where(t.submissions.c.response_id == str(made[1].response_id))
+            .values(response=broken)
+        )
     with pytest.raises(ContentError, match=f"submission {made[1].response_id}"):
         store.submitted_responses()
     good, problems = store.submitted_responses(errors="collect")
     assert [r.response_id for r in good] == [made[0].response_id, made[2].response_id]
     assert {p.field for p in problems} == {"mode", "trainee"}
     assert {p.path for p in problems} == {
-        f"submission {made[1].response_id} (response {made[1].response_id})"}
+        f"submission {made[1].response_id} (response {made[1].response_id})"
+    }
     only, none = store.submitted_responses(errors="collect", trainee_id="pc-0")
     assert [r.response_id for r in only] == [made[0].response_id] and none == []
     with pytest.raises(ValueError, match="errors='skip' is not valid"):
@@ -271,10 +290,9 @@ def test_concurrent_writers_lose_and_duplicate_nothing(store_url):
     def writer(n: int) -> None:
         try:
             with Store(store_url, busy_timeout=60) as store:
-                mine = [response(Trainee(id=f"t{n}", agency="police"), f"v{i}")
-                        for i in range(own)]
+                mine = [response(Trainee(id=f"t{n}", agency="police"), f"v{i}") for i in range(own)]
                 barrier.wait()
-                for r in [*mine, *shared[n % 10::10]]:
+                for r in [*mine, *shared[n % 10 :: 10]]:
                     store.save_draft(r)
                     result = submit(store, r)
                     with lock:
@@ -397,8 +415,11 @@ def test_a_failing_step_leaves_the_previous_version(store_url, monkeypatch):
 
 def test_a_database_from_a_newer_release_is_refused(store_url):
     with Store(store_url) as store, store.engine.begin() as conn:
-        conn.execute(t.schema_info.insert().values(
-            version=99, description="from the future", applied_at=datetime.now(UTC)))
+        conn.execute(
+            t.schema_info.insert().values(
+                version=99, description="from the future", applied_at=datetime.now(UTC)
+            )
+        )
     with pytest.raises(StoreError, match="schema version 99, newer .* upgrade arms-training"):
         Store(store_url)
 
@@ -428,8 +449,7 @@ def test_kernels_opening_a_new_database_at_once_migrate_it_once(store_url):
 
 
 def test_a_session_gets_an_unambiguous_join_code(store):
-    session = store.create_session(["v-a", "v-b", "v-a"], mode="quick", anonymise=False,
-                                   trainer="DS Patel")
+    session = store.create_session(["v-a", "v-b", "v-a"], mode="quick", anonymise=False, trainer="DS Patel")
     assert len(session.code) == CODE_LENGTH and set(session.code) <= set(CODE_ALPHABET)
     assert not set("0O1I") & set(CODE_ALPHABET)
     assert session.vignette_ids == ("v-a", "v-b") and session.mode == "quick"
@@ -500,10 +520,17 @@ def test_survey_answers_are_stored_and_replaced_by_a_second_save(store):
     ]
 
 
-@pytest.mark.parametrize("answers, message", [
-    ({}, "no answers"), ({"useful": 6}, "1 to 5"), ({"useful": 0}, "1 to 5"),
-    ({"useful": True}, "1 to 5"), ({"useful": "4"}, "1 to 5"), ({"": 3}, "statement id"),
-])
+@pytest.mark.parametrize(
+    "answers, message",
+    [
+        ({}, "no answers"),
+        ({"useful": 6}, "1 to 5"),
+        ({"useful": 0}, "1 to 5"),
+        ({"useful": True}, "1 to 5"),
+        ({"useful": "4"}, "1 to 5"),
+        ({"": 3}, "statement id"),
+    ],
+)
 def test_survey_answers_must_be_likert_1_to_5(store, answers, message):
     code = store.create_session(["v-a"]).code
     with pytest.raises(SessionError, match=message):
@@ -528,5 +555,5 @@ def test_markup_in_trainee_ids_is_stored_verbatim(store):
     assert store.submission_rows()[0]["role"] == "<i>role</i>"
     assert store.join_session(code, trainee).trainee_id == MARKUP_ID
     store.save_survey(code, trainee, {"useful": 3}, "<img src=x onerror=alert(1)>")
-    row, = store.survey_rows(code)
+    (row,) = store.survey_rows(code)
     assert (row["trainee_id"], row["comment"]) == (MARKUP_ID, "<img src=x onerror=alert(1)>")

@@ -53,7 +53,12 @@ def all_answers(value: int = 4) -> dict[str, int]:
 
 def test_the_shipped_survey_has_the_delivery_statements_and_a_five_point_scale():
     assert [lv.label for lv in SURVEY.scale] == [
-        "Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+        "Strongly disagree",
+        "Disagree",
+        "Neither agree nor disagree",
+        "Agree",
+        "Strongly agree",
+    ]
     assert {"multi_agency", "confident", "other_agency"} <= set(SURVEY.statement_ids)
     assert "multi-agency nature of ARMS" in SURVEY.statement("multi_agency").text
     assert SURVEY.comment_prompt and SURVEY.project_default
@@ -95,13 +100,24 @@ def test_answers_are_checked_before_they_are_stored():
 
 def test_shares_by_agency_and_overall():
     rows = [
-        {"trainee_id": "p1", "agency": "police", "answers": {"confident": 5, "other_agency": 2},
-         "comment": ""},
-        {"trainee_id": "p2", "agency": "police", "answers": {"confident": 3, "other_agency": 1},
-         "comment": "  More cases please  "},
-        {"trainee_id": "b1", "agency": "probation",
-         "answers": {"confident": 4, "other_agency": 4, "retired": 5, "needs_met": 9},
-         "comment": ""},
+        {
+            "trainee_id": "p1",
+            "agency": "police",
+            "answers": {"confident": 5, "other_agency": 2},
+            "comment": "",
+        },
+        {
+            "trainee_id": "p2",
+            "agency": "police",
+            "answers": {"confident": 3, "other_agency": 1},
+            "comment": "  More cases please  ",
+        },
+        {
+            "trainee_id": "b1",
+            "agency": "probation",
+            "answers": {"confident": 4, "other_agency": 4, "retired": 5, "needs_met": 9},
+            "comment": "",
+        },
     ]
     s = summarise_survey(rows, SURVEY)
     assert s.n == 3 and s.agencies == ("police", "probation")
@@ -112,7 +128,7 @@ def test_shares_by_agency_and_overall():
     assert s.result("other_agency", "police").disagree == 1.0
     overall = s.result("confident")
     assert overall.n == 3 and overall.agree == pytest.approx(2 / 3)
-    assert s.result("needs_met", "probation").n == 0     # 9 is not on the scale
+    assert s.result("needs_met", "probation").n == 0  # 9 is not on the scale
     assert s.comments == (("p2", "police", "More cases please"),)
 
 
@@ -133,12 +149,13 @@ def test_diverging_bars_have_one_bar_per_statement_and_agency(store):
     assert labels.count("Police (n=1)") == len(SURVEY.statements)
     assert labels.count("Probation (n=1)") == len(SURVEY.statements)
     bars = fig.axes[0].patches
-    assert all(b.get_x() >= 0 for b in bars if b.get_facecolor()[:3] == (
-        0x21 / 255, 0x66 / 255, 0xAC / 255))    # "strongly agree" lies right of zero
+    assert all(
+        b.get_x() >= 0 for b in bars if b.get_facecolor()[:3] == (0x21 / 255, 0x66 / 255, 0xAC / 255)
+    )  # "strongly agree" lies right of zero
     assert figure_png(fig)[:4] == b"\x89PNG"
     html = comments_html(s) + survey_table_html(s, SURVEY)
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "Probation:" in comments_html(s)              # by agency unless names are given
+    assert "Probation:" in comments_html(s)  # by agency unless names are given
     assert "owl:" in comments_html(s, {"owl": "owl"})
 
 
@@ -157,13 +174,12 @@ def test_the_view_saves_answers_and_a_comment_and_can_send_again(store):
     for sid, buttons in view.answers.items():
         assert f"arms-survey-answer-{sid}" in buttons._dom_classes
         buttons.value = 4
-    view.comment.value = "=HYPERLINK(\"http://x\") <b>good</b>"
+    view.comment.value = '=HYPERLINK("http://x") <b>good</b>'
     view.send_button.click()
     (row,) = store.survey_rows(code)
     assert row["answers"] == all_answers(4) and row["agency"] == "police"
-    assert row["comment"] == "=HYPERLINK(\"http://x\") <b>good</b>"
-    assert "saved" in view.messages.text and saved and view.send_button.description == \
-        "Send again"
+    assert row["comment"] == '=HYPERLINK("http://x") <b>good</b>'
+    assert "saved" in view.messages.text and saved and view.send_button.description == "Send again"
     view.answers["confident"].value = 1
     assert view.send()
     assert store.survey_rows(code)[0]["answers"]["confident"] == 1
@@ -215,9 +231,9 @@ def test_the_exercise_hook_shows_the_survey_only_for_session_responses(store):
 
 def test_statement_text_is_escaped_in_the_view(store, tmp_path):
     text = SURVEY_PATH.read_text(encoding="utf-8").replace(
-        "I understand how the other agency uses ARMS.", "I understand <i>them</i> & ARMS.")
+        "I understand how the other agency uses ARMS.", "I understand <i>them</i> & ARMS."
+    )
     path = tmp_path / "survey.yaml"
     path.write_text(text, encoding="utf-8")
     SurveyView("ABC234", POLICE, store=store, survey=load_survey(path))
-    assert "<i>them</i>" not in state_text() and "&lt;i&gt;them&lt;/i&gt; &amp; ARMS" in \
-        state_text()
+    assert "<i>them</i>" not in state_text() and "&lt;i&gt;them&lt;/i&gt; &amp; ARMS" in state_text()

@@ -32,12 +32,16 @@ def test_an_input_error_is_the_trainees_to_fix_and_shown_as_is():
 def test_expected_errors_are_matched_in_order_with_their_level_and_wording():
     messages = Messages()
     expected = ((SessionError, "warning", sentence), (StoreError, "error", sentence))
-    guard(lambda: (_ for _ in ()).throw(StoreError("the database is busy")), lambda: messages,
-          expected=expected)()
+    guard(
+        lambda: (_ for _ in ()).throw(StoreError("the database is busy")), lambda: messages, expected=expected
+    )()
     assert messages.text == "The database is busy."
     assert "arms-msg-error" in messages.widget.value
-    guard(lambda: (_ for _ in ()).throw(SessionError("session ABC234 is closed")),
-          lambda: messages, expected=expected)()
+    guard(
+        lambda: (_ for _ in ()).throw(SessionError("session ABC234 is closed")),
+        lambda: messages,
+        expected=expected,
+    )()
     assert messages.text == "Session ABC234 is closed."
     assert "arms-msg-warning" in messages.widget.value
 

@@ -54,8 +54,9 @@ def demo_path(tmp_path_factory):
 
 
 def app_with(path=None, **kw) -> CalibrationApp:
-    app = CalibrationApp(dashboard=Dashboard(LIB, state=DashboardState(
-        settings=CalibrationSettings(n_boot=60))), **kw)
+    app = CalibrationApp(
+        dashboard=Dashboard(LIB, state=DashboardState(settings=CalibrationSettings(n_boot=60))), **kw
+    )
     if path is not None:
         app.path.value = str(path)
         app.path_button.click()
@@ -67,8 +68,11 @@ def page_text(widget) -> str:
 
 
 def data_uri(downloads: str, css: str) -> bytes:
-    match = re.search(rf'class="{re.escape(css)}"[^>]*href="data:[^;]+(?:;charset=[^;]+)?;'
-                      r'base64,([^"]+)"', downloads)
+    match = re.search(
+        rf'class="{re.escape(css)}"[^>]*href="data:[^;]+(?:;charset=[^;]+)?;'
+        r'base64,([^"]+)"',
+        downloads,
+    )
     assert match, css
     return base64.b64decode(match.group(1))
 
@@ -178,10 +182,20 @@ def test_export_gives_csv_xlsx_and_html_that_open(demo_path):
     app.tabs.selected_index = 6
     app.export_button.click()
     links = app.downloads.value
-    for name in ("assessors", "factors", "reliability", "agencies", "drift", "plans",
-                 "factor_summary", "plan_findings", "bad_records"):
-        rows = list(csv.reader(io.StringIO(data_uri(links, f"arms-cal-download-csv-{name}")
-                                           .decode("utf-8-sig"))))
+    for name in (
+        "assessors",
+        "factors",
+        "reliability",
+        "agencies",
+        "drift",
+        "plans",
+        "factor_summary",
+        "plan_findings",
+        "bad_records",
+    ):
+        rows = list(
+            csv.reader(io.StringIO(data_uri(links, f"arms-cal-download-csv-{name}").decode("utf-8-sig")))
+        )
         assert rows and rows[0], name
     book = load_workbook(io.BytesIO(data_uri(links, "arms-cal-download-xlsx")))
     assert {"assessors", "reliability", "plans", "factor_summary"} <= set(book.sheetnames)
@@ -206,13 +220,16 @@ def test_trainee_text_is_escaped_and_formula_guarded(demo_path, tmp_path):
     view = app.views[0]
     view.show(XSS)
     everything = view.table.html.value + "".join(
-        c.value for c in view.detail.children if isinstance(c, w.HTML))
+        c.value for c in view.detail.children if isinstance(c, w.HTML)
+    )
     assert XSS not in everything and html.escape(XSS) in everything
     view.thresholds["exact_agreement_min"].value = 1.0  # everyone flagged: all in the report
     app.export()
-    rows = list(csv.DictReader(io.StringIO(data_uri(app.downloads.value,
-                                                    "arms-cal-download-csv-assessors")
-                                           .decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(data_uri(app.downloads.value, "arms-cal-download-csv-assessors").decode("utf-8-sig"))
+        )
+    )
     areas = [r["area"] for r in rows if r["trainee_id"] == XSS]
     assert areas == ["'" + FORMULA]
     book = load_workbook(io.BytesIO(data_uri(app.downloads.value, "arms-cal-download-xlsx")))
@@ -224,8 +241,13 @@ def test_trainee_text_is_escaped_and_formula_guarded(demo_path, tmp_path):
 
 def upload(name: str, content: bytes) -> dict:
     """One file as ipywidgets' FileUpload holds it after the browser sent it."""
-    return {"name": name, "type": "", "size": len(content), "content": memoryview(content),
-            "last_modified": datetime(2025, 1, 1, tzinfo=UTC)}
+    return {
+        "name": name,
+        "type": "",
+        "size": len(content),
+        "content": memoryview(content),
+        "last_modified": datetime(2025, 1, 1, tzinfo=UTC),
+    }
 
 
 def test_bad_input_is_a_message_not_a_crash(demo_path, tmp_path):
@@ -260,8 +282,12 @@ def test_load_from_the_training_database(demo_path, tmp_path):
     with Store(url) as store:
         for rec in records:
             r = Response.model_validate_json(rec)
-            store.submit(r, score=score(r, LIB.keys[r.vignette_id], FW).to_dict(),
-                         key_version=r.key_version, framework_version=FW.version)
+            store.submit(
+                r,
+                score=score(r, LIB.keys[r.vignette_id], FW).to_dict(),
+                key_version=r.key_version,
+                framework_version=FW.version,
+            )
     app = app_with(store=lambda: Store(url))
     app.load_button.click()
     assert "training database: 6 records read, 6 new" in app.messages.text

@@ -30,8 +30,10 @@ from .test_exercise_state import FW, SECRET, key_data, make_vignette, vignette_d
 
 REPO = Path(__file__).resolve().parent.parent
 FULL, PLAIN = "t91-full", "t92-plain"
-LOCKED = ("the training database is locked or unavailable: database is locked; your draft is "
-          "kept in this page, try again")
+LOCKED = (
+    "the training database is locked or unavailable: database is locked; your draft is "
+    "kept in this page, try again"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -44,8 +46,13 @@ def fresh_widgets():
 @pytest.fixture
 def content(tmp_path, monkeypatch):
     root = tmp_path / "content"
-    write_content(root, [(vignette_data(FULL), key_data(FULL)),
-                         (vignette_data(PLAIN, follow_up=False), key_data(PLAIN, follow_up=False))])
+    write_content(
+        root,
+        [
+            (vignette_data(FULL), key_data(FULL)),
+            (vignette_data(PLAIN, follow_up=False), key_data(PLAIN, follow_up=False)),
+        ],
+    )
     monkeypatch.setenv("ARMS_TRAINING_CONTENT", str(root))
     return root
 
@@ -220,9 +227,9 @@ def test_from_environment_reads_voila_request_variables(content, store):
     assert app.start_screen.selected == FULL and app.arrival.proxy_user == "pat.smith"
 
 
-
 def test_a_pooled_kernel_reads_the_cases_and_opens_the_store_before_the_request(
-        content, tmp_path, monkeypatch):
+    content, tmp_path, monkeypatch
+):
     """Pre-heated: the slow part happens while the kernel waits in the pool; the request (read
     from the environment once it arrives) only decides what the start screen shows."""
     import arms_training.ui.exercise.app as exercise_module
@@ -263,7 +270,8 @@ def test_a_pooled_kernel_whose_store_cannot_open_yet_still_serves_the_page(conte
 
 
 def test_a_page_started_for_its_request_opens_the_store_just_after_it_is_drawn(
-        content, tmp_path, monkeypatch):
+    content, tmp_path, monkeypatch
+):
     monkeypatch.setenv("ARMS_TRAINING_DB_URL", f"sqlite:///{tmp_path}/cold.sqlite")
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
     monkeypatch.setenv("QUERY_STRING", "")
@@ -290,12 +298,18 @@ LIGHT = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_the_page_is_drawn_before_sqlalchemy_is_loaded(content, tmp_path):
-    env = {**os.environ, "ARMS_TRAINING_CONTENT": str(content), "PYTHONPATH": str(REPO),
-           "ARMS_TRAINING_DATA": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", LIGHT], cwd=REPO, env=env, capture_output=True,
-                         text=True, timeout=120)
+    env = {
+        **os.environ,
+        "ARMS_TRAINING_CONTENT": str(content),
+        "PYTHONPATH": str(REPO),
+        "ARMS_TRAINING_DATA": str(tmp_path),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", LIGHT], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[] True"
+
 
 def test_a_missing_database_is_a_message_not_a_crash(content):
     def gone():
@@ -319,15 +333,14 @@ def test_case_file_shows_paragraph_ids_glossary_and_escapes(content, store):
         assert f'<abbr class="arms-term" title="{title}' in html
     glossary = app.case_column.children[1].children[0]
     assert "arms-glossary" in classes(glossary)
-    assert all(g.meaning.replace("'", "&#x27;").replace('"', "&quot;") in glossary.value
-               for g in FW.glossary)
+    assert all(g.meaning.replace("'", "&#x27;").replace('"', "&quot;") in glossary.value for g in FW.glossary)
     assert "FOLLOWUPTEXT" not in state_text()  # the next visit stays closed
 
 
 def test_glossary_annotation_escapes_and_prefers_longest_terms():
     out = annotate("OSP/C & MAPPA <b>", FW.glossary)
     assert out.count("<abbr") == 2 and "&amp;" in out and "&lt;b&gt;" in out
-    assert '>OSP/C</abbr>' in out
+    assert ">OSP/C</abbr>" in out
 
 
 # -- stages ---------------------------------------------------------------------------------------
@@ -368,8 +381,11 @@ def test_rating_widgets_write_the_response(content, store):
     assert ex.response.ratings["opportunity"] == "insufficient"
     assert ex.response.evidence["opportunity"] == ["h2"]
     assert ex.response.notes["opportunity"] == "Needs a check <b>now</b>"
-    kinds = [c.value for c in app.view.widget.children if "arms-group-risk" in classes(c)
-             or "arms-group-protective" in classes(c)]
+    kinds = [
+        c.value
+        for c in app.view.widget.children
+        if "arms-group-risk" in classes(c) or "arms-group-protective" in classes(c)
+    ]
     assert kinds == ["<h3>Risk factors</h3>", "<h3>Protective factors</h3>"]
 
 
@@ -396,8 +412,7 @@ def test_level_shows_matrix_and_override_needs_rationale(content, store):
     view = app.view
     assert "arms-matrix-hit" in view.matrix.value and "High" in view.result.value
     assert "every 3 months" in view.result.value
-    assert "Project default" in "".join(c.value for c in view.widget.children
-                                        if isinstance(c, w.HTML))
+    assert "Project default" in "".join(c.value for c in view.widget.children if isinstance(c, w.HTML))
     view.mode.value = "override"
     view.override.value = "very_high"
     assert ex.response.risk_management_level is None
@@ -442,8 +457,7 @@ def test_review_opens_after_the_plan_and_fixes_the_first_assessment(content, sto
     assert "FOLLOWUPTEXT" in app.view.widget.children[2].value
     assert "FOLLOWUPTEXT" in app.case_column.children[0].value
     fu = ex.response.follow_up
-    assert (fu.significant_change, fu.ratings["opportunity"], fu.risk_management_level) == \
-        (True, 2, "high")
+    assert (fu.significant_change, fu.ratings["opportunity"], fu.risk_management_level) == (True, 2, "high")
     app.go("rate")
     assert app.view.factors["opportunity"].rating.disabled
     assert ex.missing() == {}
@@ -610,8 +624,14 @@ LEAN = textwrap.dedent("""
 @pytest.mark.slow
 def test_pandas_matplotlib_and_voila_stay_out_of_the_kernel_until_submit(content, tmp_path):
     env = {**os.environ, "ARMS_TRAINING_CONTENT": str(content), "PYTHONPATH": str(REPO)}
-    out = subprocess.run([sys.executable, "-c", LEAN, f"sqlite:///{tmp_path}/lean.sqlite"],
-                         cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", LEAN, f"sqlite:///{tmp_path}/lean.sqlite"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[] True True"
 
@@ -634,8 +654,9 @@ def test_notebook_runs_in_a_kernel(content, tmp_path, monkeypatch):
     monkeypatch.setenv("ARMS_TRAINING_DB_URL", f"sqlite:///{tmp_path}/nb.sqlite")
     monkeypatch.setenv("QUERY_STRING", "vignette=nope")
     nb = nbformat.read(REPO / "notebooks" / "trainee" / "exercise.ipynb", as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     outputs = nb.cells[-1].outputs
     assert outputs and all(o.output_type != "error" for o in outputs)
     assert "application/vnd.jupyter.widget-view+json" in outputs[-1]["data"]
@@ -645,8 +666,7 @@ def test_case_file_html_includes_follow_up_only_on_request():
     v = make_vignette()
     assert "FOLLOWUPTEXT" not in case_file_html(v, FW.glossary)
     assert "FOLLOWUPTEXT" in case_file_html(v, FW.glossary, include_follow_up=True)
-    assert exercise_module.VIEWS.keys() == {"gather", "rate", "prioritise", "level", "plan",
-                                            "review"}
+    assert exercise_module.VIEWS.keys() == {"gather", "rate", "prioritise", "level", "plan", "review"}
 
 
 # -- robustness and escaping ----------------------------------------------------------------------
@@ -676,14 +696,26 @@ def test_feedback_html_escapes_everything():
     r = new_response(Trainee(id="t1", agency="police"), v.id, 1, FW.id)
     r.stage_seconds = {"rate": 90.0}
     evil = "<img src=x onerror=alert(1)>"
-    report = {"total": 50, "parts": {"ratings": {"score": 0.5, "weight": 1.0}},
-              "factors": {"opportunity": {"given": None, "expected": 1, "credit": 0,
-                                          "panel": [1, 1], "rationale": evil,
-                                          "evidence": ["h2", evil]}},
-              "plan": {"score": 0.2, "missing_essential": [{"intervention": evil, "why": evil}],
-                       "incomplete_actions": [{"index": 0, "intervention": "other",
-                                               "missing": [evil]}]},
-              "level": {"given": "low", "expected": evil, "findings": [evil]}}
+    report = {
+        "total": 50,
+        "parts": {"ratings": {"score": 0.5, "weight": 1.0}},
+        "factors": {
+            "opportunity": {
+                "given": None,
+                "expected": 1,
+                "credit": 0,
+                "panel": [1, 1],
+                "rationale": evil,
+                "evidence": ["h2", evil],
+            }
+        },
+        "plan": {
+            "score": 0.2,
+            "missing_essential": [{"intervention": evil, "why": evil}],
+            "incomplete_actions": [{"index": 0, "intervention": "other", "missing": [evil]}],
+        },
+        "level": {"given": "low", "expected": evil, "findings": [evil]},
+    }
     page = feedback_html(report, framework=FW, vignette=v, response=r)
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page  # the cited paragraph h2, escaped

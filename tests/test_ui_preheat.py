@@ -33,8 +33,9 @@ def voila_query() -> Iterator[tuple[int, list[str]]]:
     class Handler(WebSocketHandler):
         def open(self, kernel_id: str) -> None:
             seen.append(kernel_id)
-            self.write_message(json.dumps({"QUERY_STRING": "session=ABC234",
-                                           "HTTP_X_FORWARDED_USER": "heron-7"}))
+            self.write_message(
+                json.dumps({"QUERY_STRING": "session=ABC234", "HTTP_X_FORWARDED_USER": "heron-7"})
+            )
 
     def serve() -> None:
         loop = asyncio.new_event_loop()
@@ -57,8 +58,13 @@ def voila_query() -> Iterator[tuple[int, list[str]]]:
 
 
 def pooled_env(port: int) -> dict[str, str]:
-    return {"VOILA_PREHEAT": "True", "VOILA_APP_IP": "127.0.0.1", "VOILA_APP_PORT": str(port),
-            "VOILA_SERVER_URL": "/", "VOILA_KERNEL_ID": "kernel-42"}
+    return {
+        "VOILA_PREHEAT": "True",
+        "VOILA_APP_IP": "127.0.0.1",
+        "VOILA_APP_PORT": str(port),
+        "VOILA_SERVER_URL": "/",
+        "VOILA_KERNEL_ID": "kernel-42",
+    }
 
 
 def test_a_pooled_kernel_receives_its_request(voila_query):
@@ -92,21 +98,26 @@ def test_an_unreachable_server_is_logged_not_raised(caplog):
 
 
 def test_the_url_follows_voilas_settings():
-    env = {"VOILA_WS_PROTOCOL": "wss", "VOILA_APP_IP": "10.0.0.5", "VOILA_APP_PORT": "9000",
-           "VOILA_SERVER_URL": "/arms/", "VOILA_KERNEL_ID": "k1"}
+    env = {
+        "VOILA_WS_PROTOCOL": "wss",
+        "VOILA_APP_IP": "10.0.0.5",
+        "VOILA_APP_PORT": "9000",
+        "VOILA_SERVER_URL": "/arms/",
+        "VOILA_KERNEL_ID": "k1",
+    }
     assert request_info_url(env) == "wss://10.0.0.5:9000/arms/voila/query/k1"
-    assert request_info_url({**env, "VOILA_WS_BASE_URL": "/ws/"}) == \
-        "wss://10.0.0.5:9000/ws/voila/query/k1"
+    assert request_info_url({**env, "VOILA_WS_BASE_URL": "/ws/"}) == "wss://10.0.0.5:9000/ws/voila/query/k1"
 
 
 def test_waiting_does_not_load_the_voila_server_into_the_kernel(voila_query):
     """The reason this module exists: voila.utils would add ~47 MB to every pooled kernel."""
     port, _ = voila_query
-    code = ("import sys, os; from arms_training.ui.exercise.preheat import wait_for_request;"
-            f"os.environ.update({pooled_env(port)!r});"
-            "print(wait_for_request(), os.environ['QUERY_STRING'],"
-            " sorted(m for m in ('voila', 'jupyter_server', 'nbconvert') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                         timeout=60)
+    code = (
+        "import sys, os; from arms_training.ui.exercise.preheat import wait_for_request;"
+        f"os.environ.update({pooled_env(port)!r});"
+        "print(wait_for_request(), os.environ['QUERY_STRING'],"
+        " sorted(m for m in ('voila', 'jupyter_server', 'nbconvert') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "session=ABC234", "[]"]

@@ -87,8 +87,7 @@ def submit(store, response, *, join=True):
         store.join_session(response.session_code, response.trainee)
     key, v = LIB.keys[response.vignette_id], LIB.vignettes[response.vignette_id]
     report = score(response, key, FW, vignette=v).to_dict()
-    return store.submit(response, score=report, key_version=key.key_version,
-                        framework_version=FW.version)
+    return store.submit(response, score=report, key_version=key.key_version, framework_version=FW.version)
 
 
 def state_text() -> str:
@@ -104,8 +103,9 @@ def key_snippets(vid=V01) -> list[str]:
 
 
 def download(app, css: str) -> bytes:
-    m = re.search(rf'class="{css}" download="[^"]+" href="data:[^;]+;[^,]*base64,([^"]+)"',
-                  app.downloads.value)
+    m = re.search(
+        rf'class="{css}" download="[^"]+" href="data:[^;]+;[^,]*base64,([^"]+)"', app.downloads.value
+    )
     assert m, app.downloads.value[:300]
     return base64.b64decode(m.group(1))
 
@@ -116,8 +116,7 @@ def download(app, css: str) -> bytes:
 def test_join_url_uses_the_environment_and_keeps_other_parameters(monkeypatch):
     assert join_url("ABC234") == DEFAULT_TRAINEE_URL + "?session=ABC234"
     monkeypatch.setenv(TRAINEE_URL_ENV, "https://arms.example/voila/render/exercise.ipynb?x=1")
-    assert join_url("ABC234") == \
-        "https://arms.example/voila/render/exercise.ipynb?x=1&session=ABC234"
+    assert join_url("ABC234") == "https://arms.example/voila/render/exercise.ipynb?x=1&session=ABC234"
     assert join_url("ABC234", "http://h/e.ipynb?session=OLD") == "http://h/e.ipynb?session=ABC234"
 
 
@@ -130,8 +129,7 @@ def test_starting_a_session_stores_its_settings_and_shows_code_url_and_qr(store,
     assert f'class="arms-session-code">{app.code}<' in app.banner.value
     assert f"https://arms.example/exercise?session={app.code}" in app.banner.value
     assert app.qr.value[:4] == b"\x89PNG" and app.tabs.selected_index == 1
-    assert app.case_toggle.options == ((LIB.vignettes[V01].title, V01),
-                                       (LIB.vignettes[V02].title, V02))
+    assert app.case_toggle.options == ((LIB.vignettes[V01].title, V01), (LIB.vignettes[V02].title, V02))
     assert f"Session {app.code} started" in app.messages.text
 
 
@@ -161,8 +159,10 @@ def test_past_sessions_are_listed_newest_first_and_open_from_the_list(store):
     store.close_session(first)
     app = make_app(store)
     rows = app.past.children
-    assert [r.children[1]._dom_classes[-1] for r in rows] == [f"arms-session-open-{second}",
-                                                             f"arms-session-open-{first}"]
+    assert [r.children[1]._dom_classes[-1] for r in rows] == [
+        f"arms-session-open-{second}",
+        f"arms-session-open-{first}",
+    ]
     assert "closed" in rows[1].children[0].value
     rows[1].children[1].click()
     assert app.code == first and "closed: nobody new can join" in app.banner.value
@@ -171,8 +171,7 @@ def test_past_sessions_are_listed_newest_first_and_open_from_the_list(store):
 
 def test_from_environment_opens_the_session_in_the_query(store):
     code = store.create_session([V01]).code
-    app = SessionApp.from_environment({"QUERY_STRING": f"session={code}"}, store=store,
-                                      library=LIB)
+    app = SessionApp.from_environment({"QUERY_STRING": f"session={code}"}, store=store, library=LIB)
     assert app.code == code
 
 
@@ -198,9 +197,8 @@ def test_the_view_updates_from_the_store_and_only_redraws_on_change(store):
     store.join_session(code, Trainee(id="kite", agency="police"))
     assert app.refresh() is True
     assert "<th>Joined</th><td>1</td>" in app.attendance.value
-    assert app.refresh() is False and app.stats.renders == 2   # open, then the join
-    r = make_response(tid="kite", agency="police", session_code=code,
-                      ratings={"opportunity": 2})
+    assert app.refresh() is False and app.stats.renders == 2  # open, then the join
+    r = make_response(tid="kite", agency="police", session_code=code, ratings={"opportunity": 2})
     store.save_draft(r)
     assert app.refresh() is True and "<th>Working</th><td>1</td>" in app.attendance.value
     submit(store, r)
@@ -213,8 +211,7 @@ def test_the_view_updates_from_the_store_and_only_redraws_on_change(store):
 def test_names_are_anonymised_on_screen_when_the_session_says_so(store):
     app = started(store, anonymise=True)
     for i, agency in enumerate(("police", "probation", "police")):
-        submit(store, make_response(tid=f"secret-name-{i}", agency=agency,
-                                    session_code=app.code))
+        submit(store, make_response(tid=f"secret-name-{i}", agency=agency, session_code=app.code))
     app.refresh()
     assert "Police 2" in app.people.value and "Probation 1" in app.people.value
     assert "secret-name" not in state_text()
@@ -222,11 +219,14 @@ def test_names_are_anonymised_on_screen_when_the_session_says_so(store):
 
 def test_markup_in_a_pseudonym_is_escaped_everywhere(store):
     app = started(store, anonymise=False)
-    submit(store, make_response(tid=XSS, agency="police", role="<b>OM</b>",
-                                session_code=app.code))
+    submit(store, make_response(tid=XSS, agency="police", role="<b>OM</b>", session_code=app.code))
     submit(store, make_response(tid=FORMULA, agency="probation", session_code=app.code))
-    store.save_survey(app.code, Trainee(id=XSS, agency="police"),
-                      dict.fromkeys(app.survey.statement_ids, 4), "</li><script>x</script>")
+    store.save_survey(
+        app.code,
+        Trainee(id=XSS, agency="police"),
+        dict.fromkeys(app.survey.statement_ids, 4),
+        "</li><script>x</script>",
+    )
     app.refresh()
     text = state_text()
     assert XSS not in text and "&lt;img src=x onerror=alert(1)&gt;" in app.people.value
@@ -235,8 +235,7 @@ def test_markup_in_a_pseudonym_is_escaped_everywhere(store):
     app.export_button.click()
     pack = download(app, "arms-session-download-html").decode()
     assert XSS not in pack and "<script>x" not in pack and "&lt;img src=x" in pack
-    rows = list(csv.DictReader(io.StringIO(download(app, "arms-session-download-csv")
-                                           .decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(download(app, "arms-session-download-csv").decode("utf-8-sig"))))
     by_agency = {r["agency"]: r for r in rows}
     assert by_agency["probation"]["trainee"] == "'" + FORMULA
     assert by_agency["police"]["trainee"] == XSS and by_agency["police"]["role"] == "<b>OM</b>"
@@ -248,10 +247,17 @@ def test_markup_in_a_pseudonym_is_escaped_everywhere(store):
 def test_nothing_of_the_key_reaches_the_page_before_reveal(store):
     app = started(store, mode="full")
     for i in range(6):
-        submit(store, make_response(
-            tid=f"t{i}", agency=("police", "probation")[i % 2], mode="full",
-            session_code=app.code, ratings={"opportunity": i % 3, "social_influences": i % 2},
-            plan=["disclosure", "overt_police_activity"]))
+        submit(
+            store,
+            make_response(
+                tid=f"t{i}",
+                agency=("police", "probation")[i % 2],
+                mode="full",
+                session_code=app.code,
+                ratings={"opportunity": i % 3, "social_influences": i % 2},
+                plan=["disclosure", "overt_police_activity"],
+            ),
+        )
     app.refresh()
     text = state_text()
     for snippet in key_snippets():
@@ -313,34 +319,40 @@ def test_a_trainee_joining_and_submitting_twice_counts_once_and_loses_nothing(st
     first = make_response(tid="kite", session_code=app.code, ratings={"opportunity": 0})
     again = make_response(tid="kite", session_code=app.code, ratings={"opportunity": 2})
     submit(store, first)
-    submit(store, first)            # a double click: idempotent
+    submit(store, first)  # a double click: idempotent
     submit(store, again)
     app.refresh()
     assert "<th>Joined</th><td>1</td>" in app.attendance.value
     assert "<th>Submitted</th><td>1</td>" in app.attendance.value
     app.export_button.click()
-    rows = list(csv.DictReader(io.StringIO(download(app, "arms-session-download-csv")
-                                           .decode("utf-8-sig"))))
-    assert sorted(r["response_id"] for r in rows) == sorted([str(first.response_id),
-                                                            str(again.response_id)])
+    rows = list(csv.DictReader(io.StringIO(download(app, "arms-session-download-csv").decode("utf-8-sig"))))
+    assert sorted(r["response_id"] for r in rows) == sorted([str(first.response_id), str(again.response_id)])
 
 
 def test_the_csv_scores_match_the_shared_scoring_module(store):
     app = started(store, mode="full")
-    responses = [make_response(tid=f"t{i}", agency=("police", "probation")[i % 2], mode="full",
-                               session_code=app.code, ratings={"opportunity": i % 3},
-                               plan=["disclosure", "home_visits"][: 1 + i % 2])
-                 for i in range(4)]
+    responses = [
+        make_response(
+            tid=f"t{i}",
+            agency=("police", "probation")[i % 2],
+            mode="full",
+            session_code=app.code,
+            ratings={"opportunity": i % 3},
+            plan=["disclosure", "home_visits"][: 1 + i % 2],
+        )
+        for i in range(4)
+    ]
     for r in responses:
         submit(store, r)
     app.export_button.click()
-    rows = {r["response_id"]: r for r in csv.DictReader(io.StringIO(
-        download(app, "arms-session-download-csv").decode("utf-8-sig")))}
+    rows = {
+        r["response_id"]: r
+        for r in csv.DictReader(io.StringIO(download(app, "arms-session-download-csv").decode("utf-8-sig")))
+    }
     stored = {r["response_id"]: r["total"] for r in store.submission_rows(session_code=app.code)}
     for r in responses:
         row = rows[str(r.response_id)]
-        assert row["score_source"] == "scored" and row["trainee"].startswith(("Police",
-                                                                            "Probation"))
+        assert row["score_source"] == "scored" and row["trainee"].startswith(("Police", "Probation"))
         assert float(row["total"]) == pytest.approx(stored[str(r.response_id)], abs=0.01)
         assert row["rating_opportunity"] == str(r.ratings["opportunity"])
 
@@ -360,8 +372,15 @@ def test_a_response_scored_against_an_older_key_keeps_its_stored_score(store):
 def test_the_pack_has_charts_prompts_and_pseudonyms_only_on_request(store):
     app = started(store, cases=(V01, V02), anonymise=False)
     for i in range(4):
-        submit(store, make_response(tid=f"heron-{i}", agency=("police", "probation")[i % 2],
-                                    session_code=app.code, ratings={"opportunity": i % 3}))
+        submit(
+            store,
+            make_response(
+                tid=f"heron-{i}",
+                agency=("police", "probation")[i % 2],
+                session_code=app.code,
+                ratings={"opportunity": i % 3},
+            ),
+        )
     app.reveal_button.click()
     app.export_button.click()
     pack = download(app, "arms-session-download-html").decode()
@@ -377,12 +396,13 @@ def test_survey_results_appear_for_the_trainer_by_agency(store):
     app = started(store)
     answers = dict.fromkeys(app.survey.statement_ids, 5)
     store.save_survey(app.code, Trainee(id="kite", agency="police"), answers, "Very useful")
-    store.save_survey(app.code, Trainee(id="owl", agency="probation"),
-                      dict.fromkeys(app.survey.statement_ids, 2))
+    store.save_survey(
+        app.code, Trainee(id="owl", agency="probation"), dict.fromkeys(app.survey.statement_ids, 2)
+    )
     assert app.refresh() is True
     assert app.survey_chart.value[:4] == b"\x89PNG"
     assert "Police agree" in app.survey_table.value and "100%" in app.survey_table.value
-    assert "Police:</b> Very useful" in app.comments.value     # anonymised: agency only
+    assert "Police:</b> Very useful" in app.comments.value  # anonymised: agency only
 
 
 def test_thirty_participants_submitting_at_once_are_all_counted(db):
@@ -390,13 +410,19 @@ def test_thirty_participants_submitting_at_once_are_all_counted(db):
     with Store(db) as trainer_store:
         app = started(trainer_store, mode="quick")
         code = app.code
-        responses = [make_response(tid=f"trainee-{i:02d}", agency=("police", "probation")[i % 2],
-                                   session_code=code, ratings={"opportunity": i % 3})
-                     for i in range(30)]
+        responses = [
+            make_response(
+                tid=f"trainee-{i:02d}",
+                agency=("police", "probation")[i % 2],
+                session_code=code,
+                ratings={"opportunity": i % 3},
+            )
+            for i in range(30)
+        ]
         barrier = threading.Barrier(30)
 
         def participant(r):
-            with Store(db) as own:          # every Voila page is its own kernel and engine
+            with Store(db) as own:  # every Voila page is its own kernel and engine
                 barrier.wait()
                 own.join_session(code, r.trainee)
                 own.save_draft(r)
@@ -418,15 +444,14 @@ def test_a_database_failure_during_refresh_is_shown_and_the_view_keeps_going(sto
         def __getattr__(self, name):
             def fail(*a, **k):
                 raise StoreError("the training database is locked or unavailable: busy")
+
             return fail
 
     app._store = Broken()
-    assert app.refresh() is False and "Could not read the training database" in \
-        app.updated.value
+    assert app.refresh() is False and "Could not read the training database" in app.updated.value
     app._store = store
     assert app.refresh() is False and "Could not read" not in app.updated.value
     assert "0 submissions" in app.updated.value
-
 
 
 def test_a_stored_response_that_no_longer_validates_is_left_out_and_said_once(store):
@@ -438,15 +463,18 @@ def test_a_stored_response_that_no_longer_validates_is_left_out_and_said_once(st
         submit(store, r)
     broken = made[0].to_json_dict() | {"mode": "sideways"}
     with store.engine.begin() as conn:
-        conn.execute(t.submissions.update()
-                     .where(t.submissions.c.response_id == str(made[0].response_id))
-                     .values(response=broken))
+        conn.execute(
+            t.submissions.update()
+            .where(t.submissions.c.response_id == str(made[0].response_id))
+            .values(response=broken)
+        )
     assert app.refresh(force=True)
     assert [str(r.response_id) for r in app.data.responses] == [str(made[1].response_id)]
     assert "1 stored response of this session could not be read" in app.messages.text
     app.messages.clear()
     app.refresh(force=True)  # the same problem is not announced on every refresh
     assert app.messages.text == ""
+
 
 # -- the exercise in a session ------------------------------------------------------------------
 
@@ -495,7 +523,7 @@ def test_the_live_timer_ticks_on_the_event_loop_and_survives_a_failing_tick():
             raise RuntimeError("boom")
 
     timer = LiveTimer(tick, 0.01)
-    assert timer.start() is False          # no running loop: nothing scheduled
+    assert timer.start() is False  # no running loop: nothing scheduled
 
     async def main():
         assert timer.start() and timer.running
@@ -527,16 +555,37 @@ def test_the_app_refreshes_itself_inside_an_event_loop(store):
 def test_css_classes_for_the_browser_test(store):
     started(store)
     classes = {c for x in _instances.values() for c in getattr(x, "_dom_classes", ())}
-    for css in ("arms-session-app", "arms-session-tabs", "arms-session-cases",
-                "arms-session-mode", "arms-session-names", "arms-session-start",
-                "arms-session-code-input", "arms-session-open-code", "arms-session-past",
-                "arms-session-banner", "arms-session-qr", "arms-session-reveal",
-                "arms-session-close", "arms-session-refresh", "arms-session-auto",
-                "arms-session-layout", "arms-session-case", "arms-session-attendance",
-                "arms-session-chart", "arms-session-rationale", "arms-session-prompts",
-                "arms-session-choices", "arms-session-pseudonyms", "arms-session-export",
-                "arms-session-downloads", "arms-session-survey", "arms-session-survey-chart",
-                "arms-session-message", "arms-session-updated"):
+    for css in (
+        "arms-session-app",
+        "arms-session-tabs",
+        "arms-session-cases",
+        "arms-session-mode",
+        "arms-session-names",
+        "arms-session-start",
+        "arms-session-code-input",
+        "arms-session-open-code",
+        "arms-session-past",
+        "arms-session-banner",
+        "arms-session-qr",
+        "arms-session-reveal",
+        "arms-session-close",
+        "arms-session-refresh",
+        "arms-session-auto",
+        "arms-session-layout",
+        "arms-session-case",
+        "arms-session-attendance",
+        "arms-session-chart",
+        "arms-session-rationale",
+        "arms-session-prompts",
+        "arms-session-choices",
+        "arms-session-pseudonyms",
+        "arms-session-export",
+        "arms-session-downloads",
+        "arms-session-survey",
+        "arms-session-survey-chart",
+        "arms-session-message",
+        "arms-session-updated",
+    ):
         assert css in classes, css
 
 
@@ -554,8 +603,9 @@ def test_notebook_runs_in_a_kernel(tmp_path, monkeypatch):
     monkeypatch.setenv("ARMS_TRAINING_DB_URL", f"sqlite:///{tmp_path}/nb.sqlite")
     monkeypatch.setenv("QUERY_STRING", "session=ZZZZZZ")
     nb = nbformat.read(REPO / "notebooks" / "staff" / "session.ipynb", as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     outputs = nb.cells[-1].outputs
     assert outputs and all(o.output_type != "error" for o in outputs)
     assert "application/vnd.jupyter.widget-view+json" in outputs[-1]["data"]

@@ -32,8 +32,7 @@ def _pairwise(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per replicate: Gwet's p_a (mean over units with two ratings) and whether any unit had."""
     r = c.sum(axis=2)
     pairable = r >= 2
-    share = np.divide((c * (c - 1)).sum(axis=2), r * (r - 1), out=np.zeros_like(r),
-                      where=pairable)
+    share = np.divide((c * (c - 1)).sum(axis=2), r * (r - 1), out=np.zeros_like(r), where=pairable)
     n = pairable.sum(axis=1)
     return np.divide(share.sum(axis=1), n, out=np.full(len(c), np.nan), where=n > 0), n > 0
 
@@ -76,8 +75,9 @@ def _alpha(c: np.ndarray, level: str, levels: np.ndarray) -> tuple[np.ndarray, n
     o = np.einsum("bui,buj,bu->bij", c, c, weight)
     o -= np.einsum("bui,bu->bi", c, weight)[:, :, None] * np.eye(c.shape[2])
     n_v = o.sum(axis=1)
-    e = (n_v[:, :, None] * n_v[:, None, :] - n_v[:, :, None] * np.eye(c.shape[2])) / (
-        n_v.sum(axis=1) - 1)[:, None, None]
+    e = (n_v[:, :, None] * n_v[:, None, :] - n_v[:, :, None] * np.eye(c.shape[2])) / (n_v.sum(axis=1) - 1)[
+        :, None, None
+    ]
     d = _distances(level, levels, n_v)
     pairable = m >= 2
     ok = pairable.any(axis=1)
@@ -86,21 +86,29 @@ def _alpha(c: np.ndarray, level: str, levels: np.ndarray) -> tuple[np.ndarray, n
         return 1 - (o * d).sum(axis=(1, 2)) / (e * d).sum(axis=(1, 2)), ok
 
 
-def _interval(values: np.ndarray, ok: np.ndarray, n_boot: int, confidence: float,
-              reason: str) -> tuple[float, float]:
+def _interval(
+    values: np.ndarray, ok: np.ndarray, n_boot: int, confidence: float, reason: str
+) -> tuple[float, float]:
     good = ok & np.isfinite(values)
     failed = n_boot - int(good.sum())
     if 2 * failed > n_boot:
-        raise AgreementError(f"{failed} of {n_boot} bootstrap replicates were degenerate "
-                             f"({reason})")
+        raise AgreementError(f"{failed} of {n_boot} bootstrap replicates were degenerate ({reason})")
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(values[good], [tail, 1.0 - tail])
     return float(low), float(high)
 
 
-def counts_ci(statistic: Statistic, counts: np.ndarray, *, n_boot: int = 1000,
-              confidence: float = 0.95, seed: int | None = 0, level: str = "ordinal",
-              levels: np.ndarray | None = None, chunk: int = 250) -> tuple[float, float]:
+def counts_ci(
+    statistic: Statistic,
+    counts: np.ndarray,
+    *,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+    level: str = "ordinal",
+    levels: np.ndarray | None = None,
+    chunk: int = 250,
+) -> tuple[float, float]:
     """Percentile bootstrap CI of ``statistic`` from unit value counts, resampling units.
 
     Same replicates and result as ``agreement.bootstrap_ci(statistic, ratings, ...)`` on the
@@ -112,11 +120,10 @@ def counts_ci(statistic: Statistic, counts: np.ndarray, *, n_boot: int = 1000,
         raise AgreementError("ratings has no unit to resample")
     rng = np.random.default_rng(seed)
     indices = rng.integers(0, n_units, size=(n_boot, n_units))
-    levels = np.arange(counts.shape[1], dtype=float) if levels is None else \
-        np.asarray(levels, dtype=float)
+    levels = np.arange(counts.shape[1], dtype=float) if levels is None else np.asarray(levels, dtype=float)
     values, oks = [], []
     for start in range(0, n_boot, chunk):  # bounds memory at chunk x units x values
-        c = counts[indices[start:start + chunk]]
+        c = counts[indices[start : start + chunk]]
         if statistic == "percent_agreement":
             v, ok = _pairwise(c)
         elif statistic == "fleiss_kappa":
@@ -124,18 +131,31 @@ def counts_ci(statistic: Statistic, counts: np.ndarray, *, n_boot: int = 1000,
         elif statistic == "krippendorff_alpha":
             v, ok = _alpha(c, level, levels)
         else:
-            raise ValueError(f"statistic={statistic!r} is not valid; allowed: "
-                             "percent_agreement, fleiss_kappa, krippendorff_alpha")
+            raise ValueError(
+                f"statistic={statistic!r} is not valid; allowed: "
+                "percent_agreement, fleiss_kappa, krippendorff_alpha"
+            )
         values.append(v)
         oks.append(ok)
-    return _interval(np.concatenate(values), np.concatenate(oks), n_boot, confidence,
-                     "no pairable unit or a single category")
+    return _interval(
+        np.concatenate(values),
+        np.concatenate(oks),
+        n_boot,
+        confidence,
+        "no pairable unit or a single category",
+    )
 
 
-def kappa_multinomial_ci(a: np.ndarray, b: np.ndarray, levels: np.ndarray, *,
-                         weights: Literal["linear", "quadratic"] | None = "linear",
-                         n_boot: int = 1000, confidence: float = 0.95,
-                         seed: int | None = 0) -> tuple[float, float]:
+def kappa_multinomial_ci(
+    a: np.ndarray,
+    b: np.ndarray,
+    levels: np.ndarray,
+    *,
+    weights: Literal["linear", "quadratic"] | None = "linear",
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+) -> tuple[float, float]:
     """Bootstrap CI of Cohen's (weighted) kappa over rating pairs ``(a, b)``.
 
     Resampling n pairs with replacement draws a multinomial on the q x q contingency table,
@@ -147,8 +167,11 @@ def kappa_multinomial_ci(a: np.ndarray, b: np.ndarray, levels: np.ndarray, *,
     q, n = len(levels), len(a)
     if n == 0:
         raise AgreementError("no pair to resample")
-    table = np.bincount(np.searchsorted(levels, a) * q + np.searchsorted(levels, b),
-                        minlength=q * q).reshape(q, q).astype(float)
+    table = (
+        np.bincount(np.searchsorted(levels, a) * q + np.searchsorted(levels, b), minlength=q * q)
+        .reshape(q, q)
+        .astype(float)
+    )
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(n, (table / n).ravel(), size=n_boot).reshape(n_boot, q, q) / n
     pos = np.arange(q)
@@ -171,20 +194,21 @@ def _replicates(n_units: int, n_boot: int, seed: int | None) -> np.ndarray:
     return rng.integers(0, n_units, size=(n_boot, n_units))
 
 
-def _percentile(values: np.ndarray, ok: np.ndarray, n_boot: int, confidence: float,
-                reason: str) -> tuple[float, float]:
+def _percentile(
+    values: np.ndarray, ok: np.ndarray, n_boot: int, confidence: float, reason: str
+) -> tuple[float, float]:
     good = ok & np.isfinite(values)
     failed = n_boot - int(good.sum())
     if 2 * failed > n_boot:
-        raise AgreementError(f"{failed} of {n_boot} bootstrap replicates were "
-                                       f"degenerate ({reason})")
+        raise AgreementError(f"{failed} of {n_boot} bootstrap replicates were degenerate ({reason})")
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(values[good], [tail, 1.0 - tail])
     return float(low), float(high)
 
 
-def gwet_ac1_ci(counts: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95,
-                seed: int | None = 0) -> tuple[float, float]:
+def gwet_ac1_ci(
+    counts: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95, seed: int | None = 0
+) -> tuple[float, float]:
     """Percentile bootstrap CI of Gwet's AC1 from ``(units, q)`` value counts (all ``q``
     categories of the scale), resampling units: ``agreement.bootstrap_ci(gwet_ac, ratings,
     categories=scale)`` vectorised."""
@@ -195,8 +219,7 @@ def gwet_ac1_ci(counts: np.ndarray, *, n_boot: int = 1000, confidence: float = 0
     c = counts[_replicates(n, n_boot, seed)]
     r = c.sum(axis=2)
     pairable = r >= 2
-    share = np.divide((c * (c - 1)).sum(axis=2), r * (r - 1), out=np.zeros_like(r),
-                      where=pairable)
+    share = np.divide((c * (c - 1)).sum(axis=2), r * (r - 1), out=np.zeros_like(r), where=pairable)
     n_pair = pairable.sum(axis=1)
     p_a = np.divide(share.sum(axis=1), n_pair, out=np.full(n_boot, np.nan), where=n_pair > 0)
     rated = r >= 1
@@ -219,8 +242,10 @@ def icc_layout(matrix: np.ndarray) -> tuple[np.ndarray, str]:
     units = rated.sum(axis=1) >= max(2, n_raters / 2)
     block = matrix[units]
     raters = ~np.isnan(block).any(axis=0) if len(block) else np.zeros(matrix.shape[1], bool)
-    note = (f"complete block: {int(units.sum())} of {matrix.shape[0]} units, "
-            f"{int(raters.sum())} of {n_raters} raters")
+    note = (
+        f"complete block: {int(units.sum())} of {matrix.shape[0]} units, "
+        f"{int(raters.sum())} of {n_raters} raters"
+    )
     return block[:, raters], note
 
 
@@ -250,8 +275,14 @@ def _icc21(x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return (bms - ems) / den, ok
 
 
-def icc_ci(complete: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95,
-           seed: int | None = 0, chunk: int = 100) -> tuple[float, float]:
+def icc_ci(
+    complete: np.ndarray,
+    *,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+    chunk: int = 100,
+) -> tuple[float, float]:
     """Percentile bootstrap CI of ICC(2,1) on a complete matrix, resampling units (targets):
     ``agreement.bootstrap_ci(icc, complete, form="2,1")`` vectorised."""
     x = np.asarray(complete, dtype=float)
@@ -264,12 +295,20 @@ def icc_ci(complete: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95
     # (its Gram matrix is then computed once); else chunks bound it at chunk x raters.
     step = max(n_boot, 1) if n <= x.shape[1] else chunk
     for start in range(0, n_boot, step):
-        part = idx[start:start + step]
+        part = idx[start : start + step]
         # m[b, i]: how many times replicate b drew unit i.
-        m = np.bincount((np.arange(len(part))[:, None] * n + part).ravel(),
-                        minlength=len(part) * n).reshape(len(part), n).astype(float)
+        m = (
+            np.bincount((np.arange(len(part))[:, None] * n + part).ravel(), minlength=len(part) * n)
+            .reshape(len(part), n)
+            .astype(float)
+        )
         v, ok = _icc21(x, m)
         values.append(v)
         oks.append(ok)
-    return _percentile(np.concatenate(values), np.concatenate(oks), n_boot, confidence,
-                       "all ratings identical or targets indistinguishable")
+    return _percentile(
+        np.concatenate(values),
+        np.concatenate(oks),
+        n_boot,
+        confidence,
+        "all ratings identical or targets indistinguishable",
+    )

@@ -90,9 +90,7 @@ def _as_float_array(data: npt.ArrayLike, name: str, ndim: int) -> FloatArray:
 
 def _require_raters(ratings: FloatArray) -> None:
     if ratings.shape[1] < 2:
-        raise AgreementError(
-            f"fewer than 2 raters (got {ratings.shape[1]}): agreement is undefined"
-        )
+        raise AgreementError(f"fewer than 2 raters (got {ratings.shape[1]}): agreement is undefined")
 
 
 def _levels(values: FloatArray, categories: npt.ArrayLike | None) -> FloatArray:
@@ -104,12 +102,7 @@ def _levels(values: FloatArray, categories: npt.ArrayLike | None) -> FloatArray:
         levels = np.asarray(categories, dtype=float)
     except (TypeError, ValueError):
         levels = np.empty((0, 0))
-    if (
-        levels.ndim != 1
-        or levels.size == 0
-        or not np.isfinite(levels).all()
-        or (np.diff(levels) <= 0).any()
-    ):
+    if levels.ndim != 1 or levels.size == 0 or not np.isfinite(levels).all() or (np.diff(levels) <= 0).any():
         raise ValueError(
             f"categories={categories!r} is not valid; allowed: a non-empty, strictly increasing "
             "sequence of finite numbers such as (0, 1, 2)"
@@ -117,8 +110,7 @@ def _levels(values: FloatArray, categories: npt.ArrayLike | None) -> FloatArray:
     outside = observed[~np.isin(observed, levels)]
     if outside.size:
         raise ValueError(
-            f"ratings contain values {outside.tolist()} that are not in "
-            f"categories={levels.tolist()}"
+            f"ratings contain values {outside.tolist()} that are not in categories={levels.tolist()}"
         )
     return levels
 
@@ -311,9 +303,7 @@ def fleiss_kappa(ratings: npt.ArrayLike, *, categories: npt.ArrayLike | None = N
     _require_pairable(counts)
     used = np.flatnonzero(counts.sum(axis=0))
     if used.size < 2:
-        raise AgreementError(
-            "only one category observed: chance agreement p_e = 1, so kappa is undefined"
-        )
+        raise AgreementError("only one category observed: chance agreement p_e = 1, so kappa is undefined")
     p_a = _pairwise_agreement(counts, np.eye(counts.shape[1]))
     p_e = float((_prevalence(counts) ** 2).sum())
     return (p_a - p_e) / (1.0 - p_e)
@@ -372,13 +362,10 @@ def krippendorff_alpha(
     pairable = counts[counts.sum(axis=1) >= 2]
     if np.count_nonzero(pairable.sum(axis=0)) < 2:
         raise AgreementError(
-            "only one value among pairable ratings: expected disagreement D_e = 0, "
-            "so alpha is undefined"
+            "only one value among pairable ratings: expected disagreement D_e = 0, so alpha is undefined"
         )
     # Passing value counts skips the package's own (raters x units x values) re-tabulation.
-    return float(
-        krippendorff.alpha(value_counts=counts, value_domain=levels, level_of_measurement=level)
-    )
+    return float(krippendorff.alpha(value_counts=counts, value_domain=levels, level_of_measurement=level))
 
 
 def icc(ratings: npt.ArrayLike, *, form: ICCForm = "2,1") -> float:
@@ -427,8 +414,7 @@ def icc(ratings: npt.ArrayLike, *, form: ICCForm = "2,1") -> float:
     n, k = complete.shape
     if n < 2:
         raise AgreementError(
-            f"fewer than 2 units rated by every rater ({n} of {x.shape[0]}): ICC needs "
-            "complete rows"
+            f"fewer than 2 units rated by every rater ({n} of {x.shape[0]}): ICC needs complete rows"
         )
     if np.ptp(complete) == 0:
         raise AgreementError("all ratings are identical: zero variance, ICC is undefined")
@@ -636,9 +622,7 @@ def bootstrap_ci(
         isinstance(confidence, float | int | np.floating) and 0.0 < confidence < 1.0
     ):
         raise ValueError(f"confidence={confidence!r} is not valid; allowed: a number in (0, 1)")
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
-    ):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
         raise ValueError(f"seed={seed!r} is not valid; allowed: a non-negative integer or None")
     x = _as_float_array(ratings, "ratings", 2)
     if statistic is cohen_kappa:
@@ -671,9 +655,7 @@ def bootstrap_ci(
             last_reason = f"statistic returned {value}"
     failed = n_boot - len(values)
     if 2 * failed > n_boot:
-        raise AgreementError(
-            f"{failed} of {n_boot} bootstrap replicates were degenerate ({last_reason})"
-        )
+        raise AgreementError(f"{failed} of {n_boot} bootstrap replicates were degenerate ({last_reason})")
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(values, [tail, 1.0 - tail])
     return float(low), float(high)
@@ -729,9 +711,7 @@ def interpret(statistic_name: str, value: float) -> str:
     )
     if not known:
         allowed = sorted(_KAPPA_NAMES | _UNBANDED_NAMES | {"krippendorff_alpha", "icc..."})
-        raise ValueError(
-            f"statistic_name={statistic_name!r} is not valid; allowed: {', '.join(allowed)}"
-        )
+        raise ValueError(f"statistic_name={statistic_name!r} is not valid; allowed: {', '.join(allowed)}")
     value = float(value)
     if math.isnan(value) or value > 1.0 + _BAND_SLACK:
         raise ValueError(f"value={value!r} is not valid for {name}; allowed: a number <= 1")

@@ -73,21 +73,40 @@ from arms_training.responses import Response
 from arms_training.scoring.batch import BatchScores, score_frames
 
 __all__ = [
-    "Dashboard", "DashboardState", "ImportReport", "SourceError", "AssessorDetail", "Progress",
-    "VIEW_NAMES", "FINDING_LABELS", "BAND_NOTES", "DIRECTION_MIN", "sort_table", "page_of",
-    "problem_groups", "merge_reliability",
+    "Dashboard",
+    "DashboardState",
+    "ImportReport",
+    "SourceError",
+    "AssessorDetail",
+    "Progress",
+    "VIEW_NAMES",
+    "FINDING_LABELS",
+    "BAND_NOTES",
+    "DIRECTION_MIN",
+    "sort_table",
+    "page_of",
+    "problem_groups",
+    "merge_reliability",
 ]
 
-VIEW_NAMES = ("assessors", "factor_summary", "factors", "reliability", "agencies", "drift",
-              "plans", "plan_findings")
+VIEW_NAMES = (
+    "assessors",
+    "factor_summary",
+    "factors",
+    "reliability",
+    "agencies",
+    "drift",
+    "plans",
+    "plan_findings",
+)
 BAND_NOTES = {
     "krippendorff_alpha": "Krippendorff (2004): >= .800 reliable; .667-.800 tentative "
-                          "conclusions only; < .667 unreliable",
+    "conclusions only; < .667 unreliable",
     "kappa": "Landis & Koch (1977): < 0 poor, .00-.20 slight, .21-.40 fair, .41-.60 moderate, "
-             ".61-.80 substantial, .81-1 almost perfect",
+    ".61-.80 substantial, .81-1 almost perfect",
     "icc": "ICC(2,1): two-way random effects, absolute agreement, single rater (Shrout & "
-           "Fleiss 1979). Koo & Li (2016), judged on the 95% CI: < .50 poor, .50-.75 moderate, "
-           ".75-.90 good, > .90 excellent",
+    "Fleiss 1979). Koo & Li (2016), judged on the 95% CI: < .50 poor, .50-.75 moderate, "
+    ".75-.90 good, > .90 excellent",
     "percent_agreement": "no accepted band (not corrected for chance)",
 }
 # Records are turned into frames this many at a time, so the Response objects of a 100,000-line
@@ -143,8 +162,7 @@ def _first_month(meta: pd.DataFrame) -> pd.Series:
 class Dashboard:
     """Loaded responses, scored once, and the views of the current :class:`DashboardState`."""
 
-    def __init__(self, library: Library | None = None, *,
-                 state: DashboardState | None = None) -> None:
+    def __init__(self, library: Library | None = None, *, state: DashboardState | None = None) -> None:
         self.library = library if library is not None else load_library()
         self.state = state or DashboardState()
         self.reports: list[ImportReport] = []
@@ -174,8 +192,7 @@ class Dashboard:
         path = Path(path).expanduser()
         return self._import(read_path(path, progress), path.name or str(path), progress)
 
-    def import_bytes(self, content: bytes, name: str, *,
-                     progress: Progress | None = None) -> ImportReport:
+    def import_bytes(self, content: bytes, name: str, *, progress: Progress | None = None) -> ImportReport:
         """Import an uploaded file's content (``name`` decides the format with the content)."""
         return self._import(read_bytes(content, name, progress), name, progress)
 
@@ -192,13 +209,19 @@ class Dashboard:
         items += [(ContentError(ps), b"") for ps in by_record.values()]
         return self._import(items, "training database", progress, total=len(items))
 
-    def import_responses(self, responses: Iterable[Response], name: str = "responses", *,
-                         progress: Progress | None = None) -> ImportReport:
+    def import_responses(
+        self, responses: Iterable[Response], name: str = "responses", *, progress: Progress | None = None
+    ) -> ImportReport:
         items = ((r, r.model_dump_json().encode()) for r in responses)
         return self._import(items, name, progress)
 
-    def _import(self, items: Iterable[tuple[Response | ContentError, bytes]], name: str,
-                progress: Progress | None, total: int | None = None) -> ImportReport:
+    def _import(
+        self,
+        items: Iterable[tuple[Response | ContentError, bytes]],
+        name: str,
+        progress: Progress | None,
+        total: int | None = None,
+    ) -> ImportReport:
         report = ImportReport(name)
         new_ids: set[str] = set()
         chunk: list[Response] = []
@@ -225,12 +248,18 @@ class Dashboard:
             if chunk:
                 parts.append(self._frame_chunk(chunk))
         report.n_new = sum(len(p) for p in parts)
-        if report.n_records and not report.n_new and not report.n_duplicates and \
-                report.n_bad >= report.n_records:
+        if (
+            report.n_records
+            and not report.n_new
+            and not report.n_duplicates
+            and report.n_bad >= report.n_records
+        ):
             first = report.problems[0]
-            raise SourceError(f"{name}: none of its {report.n_records} records is a response "
-                              f"(first problem: {first}); import JSONL of responses (one per "
-                              "line), JSON or CSV with a 'response' column")
+            raise SourceError(
+                f"{name}: none of its {report.n_records} records is a response "
+                f"(first problem: {first}); import JSONL of responses (one per "
+                "line), JSON or CSV with a 'response' column"
+            )
         self.reports.append(report)
         if report.n_new:
             self._seen |= new_ids
@@ -259,8 +288,7 @@ class Dashboard:
                 self.frameworks[fw_id] = framework_by_id(fw_id)
             except KeyError:
                 pass  # score_frames lists the records as bad
-        self.batch = score_frames(frames, lib.keys, frameworks=self.frameworks,
-                                  vignettes=lib.vignettes)
+        self.batch = score_frames(frames, lib.keys, frameworks=self.frameworks, vignettes=lib.vignettes)
         scored = scored_frame(frames, self.batch)
         cohort = _first_month(frames.responses)
         self.scored = scored.assign(cohort=scored["trainee_id"].map(cohort))
@@ -291,10 +319,17 @@ class Dashboard:
             values = sorted(v for v in s[column].dropna().unique() if v != "")
             return [(str(v), str(v)) for v in values]
 
-        vignettes = [(f"{lib.vignettes[v].title} ({v})" if v in lib.vignettes else v, v)
-                     for v in sorted(s["vignette_id"].unique())]
-        return {"agency": plain("agency"), "area": plain("area"), "vignette": vignettes,
-                "session": plain("session_code"), "cohort": plain("cohort")}
+        vignettes = [
+            (f"{lib.vignettes[v].title} ({v})" if v in lib.vignettes else v, v)
+            for v in sorted(s["vignette_id"].unique())
+        ]
+        return {
+            "agency": plain("agency"),
+            "area": plain("area"),
+            "vignette": vignettes,
+            "session": plain("session_code"),
+            "cohort": plain("cohort"),
+        }
 
     def date_range(self) -> tuple[date | None, date | None]:
         when = self.scored["when"]
@@ -310,9 +345,15 @@ class Dashboard:
         if st.cohort:
             s = self.scored
             cohort = sorted(set(s.loc[s["cohort"].isin(st.cohort), "trainee_id"]))
-        return Filters(since=st.since, until=st.until, agency=st.agency or None,
-                       area=st.area or None, vignette=st.vignette or None,
-                       session=st.session or None, cohort=cohort)
+        return Filters(
+            since=st.since,
+            until=st.until,
+            agency=st.agency or None,
+            area=st.area or None,
+            vignette=st.vignette or None,
+            session=st.session or None,
+            cohort=cohort,
+        )
 
     def _cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
         if key in self._cache:
@@ -325,8 +366,7 @@ class Dashboard:
         return value
 
     def mask(self) -> np.ndarray:
-        return self._cached(("mask", self.state.filter_key()),
-                            lambda: self.filters().mask(self.scored))
+        return self._cached(("mask", self.state.filter_key()), lambda: self.filters().mask(self.scored))
 
     def subset(self) -> pd.DataFrame:
         def compute() -> pd.DataFrame:
@@ -343,8 +383,9 @@ class Dashboard:
         """One view for the current filters and settings (cached until either changes)."""
         if name not in VIEW_NAMES:
             raise ValueError(f"view {name!r} is not valid; allowed: {', '.join(VIEW_NAMES)}")
-        return self._cached((name, self.state.filter_key(), self.state.settings),
-                            lambda: self._compute(name, progress))
+        return self._cached(
+            (name, self.state.filter_key(), self.state.settings), lambda: self._compute(name, progress)
+        )
 
     def has_view(self, name: str) -> bool:
         return (name, self.state.filter_key(), self.state.settings) in self._cache
@@ -375,8 +416,9 @@ class Dashboard:
     def _plan_findings(self, s: pd.DataFrame) -> pd.DataFrame:
         return plan_findings_table(s, self.batch, self.frameworks)
 
-    def _reliability(self, s: pd.DataFrame, used: dict[str, Framework],
-                     progress: Progress | None) -> pd.DataFrame:
+    def _reliability(
+        self, s: pd.DataFrame, used: dict[str, Framework], progress: Progress | None
+    ) -> pd.DataFrame:
         st = self.state.settings
         if progress is not None:
             progress(0.0, "alpha, kappa and agreement")
@@ -389,12 +431,15 @@ class Dashboard:
         s = self.subset()
         views = {n: self.view(n, progress=progress) for n in TABLE_NAMES}
         return CalibrationTables(
-            **views, scores=s.drop(columns=["ok", "cohort"]).reset_index(drop=True),
+            **views,
+            scores=s.drop(columns=["ok", "cohort"]).reset_index(drop=True),
             n_records=self.n_loaded + sum(r.n_bad for r in self.reports),
-            n_filtered_out=len(self.scored) - len(s), n_scored=len(s),
-            n_bad=sum(r.n_bad for r in self.reports) + len({p.path for p in
-                                                             self.batch.problems}),
-            bad=self.problems, settings=self.state.settings)
+            n_filtered_out=len(self.scored) - len(s),
+            n_scored=len(s),
+            n_bad=sum(r.n_bad for r in self.reports) + len({p.path for p in self.batch.problems}),
+            bad=self.problems,
+            settings=self.state.settings,
+        )
 
     def assessor_detail(self, trainee_id: str) -> AssessorDetail:
         """The assessor's row (flags and reasons) and their responses inside the filters."""
@@ -404,18 +449,28 @@ class Dashboard:
         table = self.view("assessors")
         row = table[table["trainee_id"] == trainee_id]
         lib = self.library
-        responses = pd.DataFrame({
-            "row": mine.index.to_numpy(), "when": mine["when"].dt.strftime("%Y-%m-%d %H:%M"),
-            "vignette_id": mine["vignette_id"],
-            "vignette": [lib.vignettes[v].title if v in lib.vignettes else v
-                         for v in mine["vignette_id"]],
-            "session_code": mine["session_code"].fillna(""), "mode": mine["mode"],
-            "total": mine["total"], "exact_agreement": mine["exact_agreement"],
-            "within_one": mine["within_one"], "bias_risk": mine["bias_risk"],
-            "bias_protective": mine["bias_protective"], "plan": mine["plan"],
-            "response_id": mine["response_id"]}).reset_index(drop=True)
-        return AssessorDetail(trainee_id, row.iloc[0].to_dict() if len(row) else None,
-                              responses, everywhere - len(mine))
+        responses = pd.DataFrame(
+            {
+                "row": mine.index.to_numpy(),
+                "when": mine["when"].dt.strftime("%Y-%m-%d %H:%M"),
+                "vignette_id": mine["vignette_id"],
+                "vignette": [
+                    lib.vignettes[v].title if v in lib.vignettes else v for v in mine["vignette_id"]
+                ],
+                "session_code": mine["session_code"].fillna(""),
+                "mode": mine["mode"],
+                "total": mine["total"],
+                "exact_agreement": mine["exact_agreement"],
+                "within_one": mine["within_one"],
+                "bias_risk": mine["bias_risk"],
+                "bias_protective": mine["bias_protective"],
+                "plan": mine["plan"],
+                "response_id": mine["response_id"],
+            }
+        ).reset_index(drop=True)
+        return AssessorDetail(
+            trainee_id, row.iloc[0].to_dict() if len(row) else None, responses, everywhere - len(mine)
+        )
 
     def response(self, row: int) -> Response:
         return self.frames.objects[int(row)]
@@ -427,18 +482,26 @@ class Dashboard:
 
         r = self.response(row)
         lib = self.library
-        return score(r, lib.keys[r.vignette_id], self.frameworks[r.framework],
-                     vignette=lib.vignettes.get(r.vignette_id)).to_dict()
+        return score(
+            r,
+            lib.keys[r.vignette_id],
+            self.frameworks[r.framework],
+            vignette=lib.vignettes.get(r.vignette_id),
+        ).to_dict()
 
     def summary(self) -> dict[str, int]:
         s = self.subset()
         assessors = self.view("assessors") if len(s) else None
-        return {"loaded": self.n_loaded, "scored": len(self.scored),
-                "not_scored": len({p.path for p in self.batch.problems}),
-                "unreadable": sum(r.n_bad for r in self.reports),
-                "duplicates": sum(r.n_duplicates for r in self.reports),
-                "matching": len(s), "assessors": 0 if assessors is None else len(assessors),
-                "flagged": 0 if assessors is None else int(assessors["flagged"].sum())}
+        return {
+            "loaded": self.n_loaded,
+            "scored": len(self.scored),
+            "not_scored": len({p.path for p in self.batch.problems}),
+            "unreadable": sum(r.n_bad for r in self.reports),
+            "duplicates": sum(r.n_duplicates for r in self.reports),
+            "matching": len(s),
+            "assessors": 0 if assessors is None else len(assessors),
+            "flagged": 0 if assessors is None else int(assessors["flagged"].sum()),
+        }
 
 
 # ---------------------------------------------------------------------------- table helpers
@@ -456,14 +519,16 @@ def page_of(table: pd.DataFrame, page: int, size: int) -> tuple[pd.DataFrame, in
     """Rows of page ``page`` (0-based, clamped), that page number and the number of pages."""
     pages = max(1, math.ceil(len(table) / size))
     page = min(max(0, page), pages - 1)
-    return table.iloc[page * size:(page + 1) * size], page, pages
+    return table.iloc[page * size : (page + 1) * size], page, pages
 
 
 def problem_groups(problems: Iterable[Problem], *, limit: int = 10) -> list[str]:
     """Problems grouped by what went wrong (field and message), largest group first."""
     counts = Counter((p.field, p.message) for p in problems)
-    lines = [f"{n} record{'s' if n != 1 else ''}: {f or '(record)'}: {m}"
-             for (f, m), n in counts.most_common(limit)]
+    lines = [
+        f"{n} record{'s' if n != 1 else ''}: {f or '(record)'}: {m}"
+        for (f, m), n in counts.most_common(limit)
+    ]
     if len(counts) > limit:
         lines.append(f"... and {len(counts) - limit} other kinds of problem")
     return lines
@@ -500,8 +565,9 @@ def merge_reliability(base: pd.DataFrame, extra: list[dict]) -> pd.DataFrame:
         rows += [r for r in records if r["scope"] == scope]
         rows += [r for r in extra if r["scope"] == scope]
     table = pd.DataFrame(rows, columns=[*base.columns])
-    table["ci_interpretation"] = [_ci_band(s, lo, hi) for s, lo, hi in
-                                  zip(table["statistic"], table["ci_low"], table["ci_high"],
-                                      strict=True)]
+    table["ci_interpretation"] = [
+        _ci_band(s, lo, hi)
+        for s, lo, hi in zip(table["statistic"], table["ci_low"], table["ci_high"], strict=True)
+    ]
     table["bands"] = [_band(s) for s in table["statistic"]]
     return table

@@ -44,13 +44,21 @@ from arms_training.framework import INSUFFICIENT, Framework, framework_by_id
 from arms_training.responses import Response
 
 __all__ = [
-    "TENDENCIES", "BAD_TENDENCIES", "ROLE_PREFIX", "AREAS", "Assessor", "make_assessors",
-    "demo_records", "generate", "write_demo", "tendency_of", "manifest_path",
+    "TENDENCIES",
+    "BAD_TENDENCIES",
+    "ROLE_PREFIX",
+    "AREAS",
+    "Assessor",
+    "make_assessors",
+    "demo_records",
+    "generate",
+    "write_demo",
+    "tendency_of",
+    "manifest_path",
 ]
 
 Tendency = Literal["accurate", "over_rates_risk", "under_credits_protective", "careless"]
-TENDENCIES: tuple[Tendency, ...] = ("accurate", "over_rates_risk", "under_credits_protective",
-                                    "careless")
+TENDENCIES: tuple[Tendency, ...] = ("accurate", "over_rates_risk", "under_credits_protective", "careless")
 BAD_TENDENCIES = TENDENCIES[1:]
 ROLE_PREFIX = "demo:"
 AREAS = ("North", "South", "East", "West", "Central")
@@ -60,12 +68,12 @@ QUICK_SHARE = 0.1
 
 # Probabilities behind each tendency (project choices, tuned so that a tendency is clearly
 # outside CalibrationSettings' defaults and an accurate assessor clearly inside).
-P_CONSENSUS = 0.80          # accurate: the consensus rating
-P_PANEL = 0.10              # accurate: another expert's rating
-P_SHIFT = 0.85              # biased: shift a factor of the biased kind
-P_RANDOM = 0.65             # careless: a random rating
-P_POLICE_RISK_LEAN = 0.08   # police: a risk factor one step higher
-P_PROBATION_LEAN = 0.06     # probation: a protective factor one step higher
+P_CONSENSUS = 0.80  # accurate: the consensus rating
+P_PANEL = 0.10  # accurate: another expert's rating
+P_SHIFT = 0.85  # biased: shift a factor of the biased kind
+P_RANDOM = 0.65  # careless: a random rating
+P_POLICE_RISK_LEAN = 0.08  # police: a risk factor one step higher
+P_PROBATION_LEAN = 0.06  # probation: a protective factor one step higher
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ class Assessor:
 
 def tendency_of(role: str) -> str | None:
     """The demo tendency encoded in a trainee role (``"demo:careless"``), else None."""
-    return role[len(ROLE_PREFIX):] if role.startswith(ROLE_PREFIX) else None
+    return role[len(ROLE_PREFIX) :] if role.startswith(ROLE_PREFIX) else None
 
 
 def manifest_path(out: str | Path) -> Path:
@@ -101,8 +109,10 @@ def make_assessors(n: int, *, seed: int = 0) -> list[Assessor]:
     tendencies = ["accurate"] * (n - len(tendencies)) + tendencies
     rng.shuffle(tendencies)
     agencies = ["police", "probation"] * (n // 2 + 1)
-    return [Assessor(id=f"demo-{i + 1:04d}", agency=agencies[i], area=rng.choice(AREAS),
-                     tendency=t) for i, t in enumerate(tendencies)]
+    return [
+        Assessor(id=f"demo-{i + 1:04d}", agency=agencies[i], area=rng.choice(AREAS), tendency=t)
+        for i, t in enumerate(tendencies)
+    ]
 
 
 class _Simulator:
@@ -131,14 +141,12 @@ class _Simulator:
         if r == INSUFFICIENT:
             if a.tendency == "over_rates_risk" and kind == "risk" and rng.random() < P_SHIFT:
                 return self.hi
-            if a.tendency == "under_credits_protective" and kind == "protective" and \
-                    rng.random() < P_SHIFT:
+            if a.tendency == "under_credits_protective" and kind == "protective" and rng.random() < P_SHIFT:
                 return self.lo
             return r
         if a.tendency == "over_rates_risk" and kind == "risk" and rng.random() < P_SHIFT:
             r = self.step(r, 1)
-        elif a.tendency == "under_credits_protective" and kind == "protective" and \
-                rng.random() < P_SHIFT:
+        elif a.tendency == "under_credits_protective" and kind == "protective" and rng.random() < P_SHIFT:
             r = self.step(r, -1)
         elif a.agency == "police" and kind == "risk" and rng.random() < P_POLICE_RISK_LEAN:
             r = self.step(r, 1)
@@ -154,10 +162,14 @@ class _Simulator:
         def text(value: str) -> str:
             return value if rng.random() < filled else ""
 
-        label = self.fw.intervention(intervention).label if intervention in \
-            self.fw.intervention_ids else intervention
+        label = (
+            self.fw.intervention(intervention).label
+            if intervention in self.fw.intervention_ids
+            else intervention
+        )
         return {
-            "intervention": intervention, "factors": list(factors),
+            "intervention": intervention,
+            "factors": list(factors),
             "objective": text(f"{label}: reduce the identified risk and check progress."),
             "enforcement": text("Checked at each visit and recorded on the case file."),
             "rationale": text("Proportionate to the risk identified; reviewed if it changes."),
@@ -173,8 +185,9 @@ def _plan(sim: _Simulator, a: Assessor, key: AnswerKey) -> list[dict]:
         return [sim.action(i, [], a) for i in picks]
     actions = []
     for e in key.plan.essential:
-        kind = fw.intervention(e.intervention).kind if e.intervention in fw.intervention_ids \
-            else "restrictive"
+        kind = (
+            fw.intervention(e.intervention).kind if e.intervention in fw.intervention_ids else "restrictive"
+        )
         if a.tendency == "under_credits_protective" and kind != "restrictive":
             continue
         if rng.random() < 0.92:
@@ -206,8 +219,7 @@ def _priorities(sim: _Simulator, a: Assessor, key: AnswerKey, ratings: dict) -> 
     return list(dict.fromkeys(chosen))
 
 
-def _level_choice(sim: _Simulator, a: Assessor, ids: tuple[str, ...], expected: str,
-                  shift: int = 0) -> str:
+def _level_choice(sim: _Simulator, a: Assessor, ids: tuple[str, ...], expected: str, shift: int = 0) -> str:
     rng = sim.rng
     if a.tendency == "careless" and rng.random() < 0.5:
         return rng.choice(ids)
@@ -217,8 +229,9 @@ def _level_choice(sim: _Simulator, a: Assessor, ids: tuple[str, ...], expected: 
     return ids[min(len(ids) - 1, max(0, i + shift))]
 
 
-def _record(sim: _Simulator, a: Assessor, v: Vignette, key: AnswerKey, when: datetime,
-            session: str, quick: bool) -> dict:
+def _record(
+    sim: _Simulator, a: Assessor, v: Vignette, key: AnswerKey, when: datetime, session: str, quick: bool
+) -> dict:
     rng, fw = sim.rng, sim.fw
     ratings, evidence = {}, {}
     for f in fw.factor_ids:
@@ -235,12 +248,20 @@ def _record(sim: _Simulator, a: Assessor, v: Vignette, key: AnswerKey, when: dat
     priority_level = _level_choice(sim, a, fw.priority_ids, key.priority_level, shift)
     minutes = rng.randint(25, 95) if not quick else rng.randint(10, 30)
     record: dict[str, Any] = {
-        "schema_version": 1, "response_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "schema_version": 1,
+        "response_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "trainee": {"id": a.id, "agency": a.agency, "role": a.role, "area": a.area},
-        "session_code": session, "vignette_id": v.id, "vignette_version": v.version,
-        "key_version": key.key_version, "framework": fw.id, "mode": "quick" if quick else "full",
-        "ratings": ratings, "evidence": evidence, "notes": {},
-        "priorities": _priorities(sim, a, key, ratings), "priority_level": priority_level,
+        "session_code": session,
+        "vignette_id": v.id,
+        "vignette_version": v.version,
+        "key_version": key.key_version,
+        "framework": fw.id,
+        "mode": "quick" if quick else "full",
+        "ratings": ratings,
+        "evidence": evidence,
+        "notes": {},
+        "priorities": _priorities(sim, a, key, ratings),
+        "priority_level": priority_level,
         "started_at": when.isoformat(),
         "submitted_at": (when + timedelta(minutes=minutes)).isoformat(),
         "stage_seconds": {"rate": minutes * 30.0, "prioritise": minutes * 8.0},
@@ -252,27 +273,38 @@ def _record(sim: _Simulator, a: Assessor, v: Vignette, key: AnswerKey, when: dat
     if a.tendency == "careless" and rng.random() < 0.4:
         level = rng.choice(fw.level_ids)
     elif priority_level == key.priority_level and key.risk_management_level != matrix:
-        level, rationale = key.risk_management_level, (
-            "Override: the static category overstates the current picture; see the case notes.")
-    record |= {"risk_management_level": level, "override_rationale": rationale,
-               "plan": _plan(sim, a, key)}
+        level, rationale = (
+            key.risk_management_level,
+            ("Override: the static category overstates the current picture; see the case notes."),
+        )
+    record |= {"risk_management_level": level, "override_rationale": rationale, "plan": _plan(sim, a, key)}
     if key.follow_up is not None and v.follow_up is not None:
         kfu = key.follow_up
-        sig = kfu.significant_change if (a.tendency != "careless" and rng.random() < 0.9) \
+        sig = (
+            kfu.significant_change
+            if (a.tendency != "careless" and rng.random() < 0.9)
             else rng.random() < 0.5
+        )
         fu_ratings = {f: sim.rating(a, f, r, []) for f, r in kfu.ratings.items()}
         record["follow_up"] = {
-            "significant_change": sig, "ratings": fu_ratings,
-            "risk_management_level": _level_choice(sim, a, fw.level_ids,
-                                                   kfu.risk_management_level),
+            "significant_change": sig,
+            "ratings": fu_ratings,
+            "risk_management_level": _level_choice(sim, a, fw.level_ids, kfu.risk_management_level),
         }
     return record
 
 
-def demo_records(trainees: int, responses_each: int, *, seed: int = 0,
-                 library: Library | None = None, framework: Framework | None = None,
-                 start: datetime = datetime(2025, 1, 6, tzinfo=UTC), months: int = 12,
-                 assessors: list[Assessor] | None = None) -> Iterator[dict]:
+def demo_records(
+    trainees: int,
+    responses_each: int,
+    *,
+    seed: int = 0,
+    library: Library | None = None,
+    framework: Framework | None = None,
+    start: datetime = datetime(2025, 1, 6, tzinfo=UTC),
+    months: int = 12,
+    assessors: list[Assessor] | None = None,
+) -> Iterator[dict]:
     """Yield JSON-ready response records (``Response`` fields), assessor by assessor.
 
     Each assessor answers ``responses_each`` vignettes (all shipped vignettes in a shuffled
@@ -297,25 +329,40 @@ def demo_records(trainees: int, responses_each: int, *, seed: int = 0,
             batch = list(usable)
             rng.shuffle(batch)
             order += batch
-        times = sorted(start + timedelta(seconds=rng.randrange(span))
-                       for _ in range(responses_each))
+        times = sorted(start + timedelta(seconds=rng.randrange(span)) for _ in range(responses_each))
         for vid, when in zip(order[:responses_each], times, strict=True):
             session = f"{a.area[:3].upper()}-{when:%Y-%m}"
-            yield _record(sim, a, library.vignettes[vid], library.keys[vid], when, session,
-                          quick=rng.random() < QUICK_SHARE)
+            yield _record(
+                sim,
+                a,
+                library.vignettes[vid],
+                library.keys[vid],
+                when,
+                session,
+                quick=rng.random() < QUICK_SHARE,
+            )
 
 
-def generate(trainees: int, responses_each: int, *, seed: int = 0,
-             library: Library | None = None, **kwargs) -> tuple[list[Response], list[Assessor]]:
+def generate(
+    trainees: int, responses_each: int, *, seed: int = 0, library: Library | None = None, **kwargs
+) -> tuple[list[Response], list[Assessor]]:
     """Validated :class:`Response` objects and the assessors who wrote them."""
     assessors = make_assessors(trainees, seed=seed)
-    records = demo_records(trainees, responses_each, seed=seed, library=library,
-                           assessors=assessors, **kwargs)
+    records = demo_records(
+        trainees, responses_each, seed=seed, library=library, assessors=assessors, **kwargs
+    )
     return [Response.model_validate(r) for r in records], assessors
 
 
-def write_demo(out: str | Path, trainees: int, responses_each: int, *, seed: int = 0,
-               library: Library | None = None, **kwargs) -> dict:
+def write_demo(
+    out: str | Path,
+    trainees: int,
+    responses_each: int,
+    *,
+    seed: int = 0,
+    library: Library | None = None,
+    **kwargs,
+) -> dict:
     """Write ``out`` (JSONL, one response per line) and ``out.manifest.json``; return the
     manifest."""
     out = Path(out)
@@ -323,15 +370,21 @@ def write_demo(out: str | Path, trainees: int, responses_each: int, *, seed: int
     assessors = make_assessors(trainees, seed=seed)
     n = 0
     with out.open("w", encoding="utf-8") as fh:
-        for record in demo_records(trainees, responses_each, seed=seed, library=library,
-                                   assessors=assessors, **kwargs):
+        for record in demo_records(
+            trainees, responses_each, seed=seed, library=library, assessors=assessors, **kwargs
+        ):
             fh.write(json.dumps(record, separators=(",", ":")) + "\n")
             n += 1
     manifest = {
-        "generator": "arms-training demo-data", "seed": seed, "trainees": trainees,
-        "responses_each": responses_each, "responses": n, "file": out.name,
+        "generator": "arms-training demo-data",
+        "seed": seed,
+        "trainees": trainees,
+        "responses_each": responses_each,
+        "responses": n,
+        "file": out.name,
         "tendency_encoding": f"trainee.role = '{ROLE_PREFIX}<tendency>'",
-        "tendencies": list(TENDENCIES), "bad_tendencies": list(BAD_TENDENCIES),
+        "tendencies": list(TENDENCIES),
+        "bad_tendencies": list(BAD_TENDENCIES),
         "assessors": [asdict(a) for a in assessors],
     }
     manifest_path(out).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -50,15 +50,33 @@ from arms_training.responses import Response
 from arms_training.scoring.batch import BatchScores, score_frames
 
 __all__ = [
-    "CalibrationSettings", "Filters", "CalibrationTables", "ResponseFrames", "TABLE_NAMES",
-    "responses_frame", "load_responses", "load_frames", "iter_source", "tables", "write_tables", "safe_cell",
-    "safe_frame", "BatchScores", "score_frames", "bad_records_frame", "factor_summary_table",
-    "plan_findings_table", "DIRECTION_MIN", "FINDING_LABELS", "DUPLICATE_MESSAGE",
+    "CalibrationSettings",
+    "Filters",
+    "CalibrationTables",
+    "ResponseFrames",
+    "TABLE_NAMES",
+    "responses_frame",
+    "load_responses",
+    "load_frames",
+    "iter_source",
+    "tables",
+    "write_tables",
+    "safe_cell",
+    "safe_frame",
+    "BatchScores",
+    "score_frames",
+    "bad_records_frame",
+    "factor_summary_table",
+    "plan_findings_table",
+    "DIRECTION_MIN",
+    "FINDING_LABELS",
+    "DUPLICATE_MESSAGE",
 ]
 
 TABLE_NAMES = ("assessors", "factors", "reliability", "agencies", "drift", "plans")
-DUPLICATE_MESSAGE = ("duplicate: an earlier record has the same response_id; this copy is skipped "
-                     "(the first copy is kept)")
+DUPLICATE_MESSAGE = (
+    "duplicate: an earlier record has the same response_id; this copy is skipped (the first copy is kept)"
+)
 FINDING_LABELS = {
     "unaddressed_priority": "Priority factor no action addresses",
     "missing_essential": "Essential action missing",
@@ -117,11 +135,12 @@ class CalibrationSettings:
 
     def __post_init__(self) -> None:
         if self.protective_bias_min > 0:
-            raise ValueError(f"protective_bias_min={self.protective_bias_min!r} is not valid; "
-                             "allowed: a number <= 0 (it bounds under-crediting)")
+            raise ValueError(
+                f"protective_bias_min={self.protective_bias_min!r} is not valid; "
+                "allowed: a number <= 0 (it bounds under-crediting)"
+            )
         if self.risk_bias_max < 0:
-            raise ValueError(f"risk_bias_max={self.risk_bias_max!r} is not valid; allowed: a "
-                             "number >= 0")
+            raise ValueError(f"risk_bias_max={self.risk_bias_max!r} is not valid; allowed: a number >= 0")
         if self.min_responses < 1:
             raise ValueError(f"min_responses={self.min_responses!r} is not valid; allowed: >= 1")
 
@@ -139,8 +158,7 @@ def _as_time(value: datetime | date | str | None, *, end: bool) -> pd.Timestamp 
     if ts.tzinfo is None:
         ts = ts.tz_localize(UTC)
     # A bare date as ``until`` means up to the end of that day.
-    if end and isinstance(value, date | str) and not isinstance(value, datetime) and \
-            ts == ts.normalize():
+    if end and isinstance(value, date | str) and not isinstance(value, datetime) and ts == ts.normalize():
         ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     return ts
 
@@ -169,9 +187,13 @@ class Filters:
             keep &= (responses["when"] >= since).to_numpy()
         if until is not None:
             keep &= (responses["when"] <= until).to_numpy()
-        for column, value in (("agency", self.agency), ("area", self.area),
-                              ("vignette_id", self.vignette), ("session_code", self.session),
-                              ("trainee_id", self.cohort)):
+        for column, value in (
+            ("agency", self.agency),
+            ("area", self.area),
+            ("vignette_id", self.vignette),
+            ("session_code", self.session),
+            ("trainee_id", self.cohort),
+        ):
             allowed = _as_set(value)
             if allowed is not None:
                 keep &= responses[column].isin(allowed).to_numpy()
@@ -223,10 +245,12 @@ class CalibrationTables:
     def summary(self, *, max_listed: int = 20) -> str:
         """A short plain-text summary: counts, bad records, flagged assessors with reasons."""
         dup = self.n_duplicates
-        lines = [f"{self.n_records} responses read: {self.n_scored} scored, {self.n_bad} bad, "
-                 f"{dup} duplicate{'' if dup == 1 else 's'} skipped, "
-                 f"{self.n_filtered_out} outside the filters; "
-                 f"{len(self.assessors)} assessors, {len(self.flagged)} flagged."]
+        lines = [
+            f"{self.n_records} responses read: {self.n_scored} scored, {self.n_bad} bad, "
+            f"{dup} duplicate{'' if dup == 1 else 's'} skipped, "
+            f"{self.n_filtered_out} outside the filters; "
+            f"{len(self.assessors)} assessors, {len(self.flagged)} flagged."
+        ]
         for p in self.bad[:max_listed]:
             lines.append(f"  bad: {p}")
         if len(self.bad) > max_listed:
@@ -234,11 +258,9 @@ class CalibrationTables:
         if dup:
             ids = list(dict.fromkeys(p.path.split(" ")[1] for p in self.duplicates))
             more = f" and {len(ids) - max_listed} more" if len(ids) > max_listed else ""
-            lines.append(f"  duplicate response_id (first copy kept): "
-                         f"{', '.join(ids[:max_listed])}{more}")
+            lines.append(f"  duplicate response_id (first copy kept): {', '.join(ids[:max_listed])}{more}")
         for _, a in self.flagged.head(max_listed).iterrows():
-            lines.append(f"  flagged: {a['trainee_id']} ({a['agency']}, n={a['n']}): "
-                         f"{a['flag_reasons']}")
+            lines.append(f"  flagged: {a['trainee_id']} ({a['agency']}, n={a['n']}): {a['flag_reasons']}")
         if len(self.flagged) > max_listed:
             lines.append(f"  ... and {len(self.flagged) - max_listed} more flagged assessors")
         return "\n".join(lines)
@@ -256,17 +278,24 @@ def _drop_duplicates(frames: ResponseFrames) -> tuple[ResponseFrames, list[Probl
     if not later.any():
         return frames, []
     copy = ids.groupby(ids, sort=False).cumcount().to_numpy() + 1
-    problems = [Problem(f"response {rid} (copy {n})", "response_id", DUPLICATE_MESSAGE)
-                for rid, n in zip(ids.to_numpy()[later], copy[later], strict=True)]
+    problems = [
+        Problem(f"response {rid} (copy {n})", "response_id", DUPLICATE_MESSAGE)
+        for rid, n in zip(ids.to_numpy()[later], copy[later], strict=True)
+    ]
     return subset_frames(frames, np.flatnonzero(~later)), problems
 
 
-def tables(responses: ResponseFrames | Iterable[Response | ContentError],
-           keys: Mapping[str, AnswerKey] | Library, *,
-           frameworks: Mapping[str, Framework] | None = None,
-           vignettes: Mapping[str, Vignette] | None = None,
-           settings: CalibrationSettings | None = None, filters: Filters | None = None,
-           bad: Iterable[Problem] = (), summaries: bool = False) -> CalibrationTables:
+def tables(
+    responses: ResponseFrames | Iterable[Response | ContentError],
+    keys: Mapping[str, AnswerKey] | Library,
+    *,
+    frameworks: Mapping[str, Framework] | None = None,
+    vignettes: Mapping[str, Vignette] | None = None,
+    settings: CalibrationSettings | None = None,
+    filters: Filters | None = None,
+    bad: Iterable[Problem] = (),
+    summaries: bool = False,
+) -> CalibrationTables:
     """Score ``responses`` and build the calibration tables.
 
     Parameters
@@ -331,16 +360,22 @@ def tables(responses: ResponseFrames | Iterable[Response | ContentError],
         agencies=agencies_table(scored, batch, used, settings),
         drift=drift_table(scored),
         plans=plans_table(scored, batch, keys, used),
-        scores=scored.drop(columns=["ok"]).reset_index(drop=True), n_records=n_records,
-        n_filtered_out=n_filtered_out, n_scored=len(scored),
-        n_bad=n_loaded_bad + _record_count(batch.problems), bad=problems, settings=settings,
+        scores=scored.drop(columns=["ok"]).reset_index(drop=True),
+        n_records=n_records,
+        n_filtered_out=n_filtered_out,
+        n_scored=len(scored),
+        n_bad=n_loaded_bad + _record_count(batch.problems),
+        bad=problems,
+        settings=settings,
         duplicates=duplicates,
         factor_summary=factor_summary_table(scored, batch, frameworks) if summaries else None,
-        plan_findings=plan_findings_table(scored, batch, frameworks) if summaries else None)
+        plan_findings=plan_findings_table(scored, batch, frameworks) if summaries else None,
+    )
 
 
-def factor_summary_table(scored: pd.DataFrame, batch: BatchScores,
-                         frameworks: Mapping[str, Framework]) -> pd.DataFrame:
+def factor_summary_table(
+    scored: pd.DataFrame, batch: BatchScores, frameworks: Mapping[str, Framework]
+) -> pd.DataFrame:
     """Per factor over all vignettes: agreement with the key and the direction of the
     disagreement, least agreement first. ``scored`` is a subset of the scored frame of
     ``batch`` (index = frame row)."""
@@ -357,24 +392,50 @@ def factor_summary_table(scored: pd.DataFrame, batch: BatchScores,
         close = numeric[keyed] & (np.abs(np.nan_to_num(diff[keyed])) <= 1)
         within = (exact[keyed] == 1) | close
         mean = float(diff[numeric].mean()) if numeric.any() else np.nan
-        direction = "" if math.isnan(mean) else (
-            "over-rated" if mean >= DIRECTION_MIN else
-            "under-rated" if mean <= -DIRECTION_MIN else "balanced")
-        out.append({
-            "factor": f, "name": kinds[f][0], "kind": kinds[f][1], "n": int(keyed.sum()),
-            "share_matching_key": float(exact[keyed].mean()),
-            "within_one": float(within.mean()), "mean_difference": mean,
-            "share_over": float((diff[numeric] > 0).mean()) if numeric.any() else np.nan,
-            "share_under": float((diff[numeric] < 0).mean()) if numeric.any() else np.nan,
-            "direction": direction})
-    columns = ["factor", "name", "kind", "n", "share_matching_key", "within_one",
-               "mean_difference", "share_over", "share_under", "direction"]
+        direction = (
+            ""
+            if math.isnan(mean)
+            else (
+                "over-rated"
+                if mean >= DIRECTION_MIN
+                else "under-rated"
+                if mean <= -DIRECTION_MIN
+                else "balanced"
+            )
+        )
+        out.append(
+            {
+                "factor": f,
+                "name": kinds[f][0],
+                "kind": kinds[f][1],
+                "n": int(keyed.sum()),
+                "share_matching_key": float(exact[keyed].mean()),
+                "within_one": float(within.mean()),
+                "mean_difference": mean,
+                "share_over": float((diff[numeric] > 0).mean()) if numeric.any() else np.nan,
+                "share_under": float((diff[numeric] < 0).mean()) if numeric.any() else np.nan,
+                "direction": direction,
+            }
+        )
+    columns = [
+        "factor",
+        "name",
+        "kind",
+        "n",
+        "share_matching_key",
+        "within_one",
+        "mean_difference",
+        "share_over",
+        "share_under",
+        "direction",
+    ]
     table = pd.DataFrame(out, columns=columns)
     return table.sort_values("share_matching_key", kind="stable").reset_index(drop=True)
 
 
-def plan_findings_table(scored: pd.DataFrame, batch: BatchScores,
-                        frameworks: Mapping[str, Framework]) -> pd.DataFrame:
+def plan_findings_table(
+    scored: pd.DataFrame, batch: BatchScores, frameworks: Mapping[str, Framework]
+) -> pd.DataFrame:
     """Plan rubric findings by kind over the full-mode responses of ``scored``: how many
     responses have each, their share, and the items most often concerned."""
     full = scored[scored["mode"] == "full"]
@@ -387,22 +448,31 @@ def plan_findings_table(scored: pd.DataFrame, batch: BatchScores,
     rows = []
     for finding, n in per.items():
         items = top[top["finding"] == finding].sort_values("n", ascending=False, kind="stable")
-        common = ", ".join(f"{labels.get(i, i)} ({k})" for i, k in
-                           zip(items["item"].head(3), items["n"].head(3), strict=True)
-                           if isinstance(i, str) and i)
-        rows.append({"finding": finding, "label": FINDING_LABELS.get(finding, finding),
-                     "n_responses": int(n), "share": n / len(full) if len(full) else np.nan,
-                     "most_common": common})
-    table = pd.DataFrame(rows, columns=["finding", "label", "n_responses", "share",
-                                        "most_common"])
+        common = ", ".join(
+            f"{labels.get(i, i)} ({k})"
+            for i, k in zip(items["item"].head(3), items["n"].head(3), strict=True)
+            if isinstance(i, str) and i
+        )
+        rows.append(
+            {
+                "finding": finding,
+                "label": FINDING_LABELS.get(finding, finding),
+                "n_responses": int(n),
+                "share": n / len(full) if len(full) else np.nan,
+                "most_common": common,
+            }
+        )
+    table = pd.DataFrame(rows, columns=["finding", "label", "n_responses", "share", "most_common"])
     return table.sort_values("n_responses", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def bad_records_frame(result: CalibrationTables) -> pd.DataFrame:
     """``record, field, problem``: every problem of a record left out, then every duplicate
     skipped (what ``bad_records.csv`` and the exports' ``bad_records`` sheet hold)."""
-    return pd.DataFrame([(p.path, p.field, p.message) for p in [*result.bad, *result.duplicates]],
-                        columns=["record", "field", "problem"])
+    return pd.DataFrame(
+        [(p.path, p.field, p.message) for p in [*result.bad, *result.duplicates]],
+        columns=["record", "field", "problem"],
+    )
 
 
 def write_tables(result: CalibrationTables, out_dir: str | Path) -> list[Path]:
@@ -421,4 +491,3 @@ def write_tables(result: CalibrationTables, out_dir: str | Path) -> list[Path]:
         safe_frame(frame).to_csv(path, index=False, float_format="%.6g")
         written.append(path)
     return written
-

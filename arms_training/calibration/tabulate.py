@@ -32,8 +32,17 @@ if TYPE_CHECKING:
     from arms_training.io.frames import ResponseFrames
     from arms_training.scoring.batch import BatchScores
 
-__all__ = ["scored_frame", "assessors_table", "factors_table", "reliability_table",
-           "agencies_table", "drift_table", "plans_table", "rater_matrix", "t_quantile"]
+__all__ = [
+    "scored_frame",
+    "assessors_table",
+    "factors_table",
+    "reliability_table",
+    "agencies_table",
+    "drift_table",
+    "plans_table",
+    "rater_matrix",
+    "t_quantile",
+]
 
 _DAYS_PER_MONTH = 30.4375
 
@@ -60,42 +69,93 @@ def assessors_table(scored: pd.DataFrame, settings: CalibrationSettings) -> pd.D
     responses or all at one time). ``agency`` and ``area`` are those of the latest response.
     """
     # Only the columns used, sorted (sorting the whole scored frame copies ~60 columns).
-    df = scored[["trainee_id", "agency", "area", "when", "total", "plan", "n_exact", "n_within",
-                 "n_factors", "risk_diff", "risk_n", "protective_diff", "protective_n"]]
+    df = scored[
+        [
+            "trainee_id",
+            "agency",
+            "area",
+            "when",
+            "total",
+            "plan",
+            "n_exact",
+            "n_within",
+            "n_factors",
+            "risk_diff",
+            "risk_n",
+            "protective_diff",
+            "protective_n",
+        ]
+    ]
     df = df.sort_values("when", kind="stable")
-    months = (df["when"] - df["when"].min()).dt.total_seconds().to_numpy() / 86400 / \
-        _DAYS_PER_MONTH if len(df) else np.array([])
+    months = (
+        (df["when"] - df["when"].min()).dt.total_seconds().to_numpy() / 86400 / _DAYS_PER_MONTH
+        if len(df)
+        else np.array([])
+    )
     total = df["total"].to_numpy()
     df = df.assign(x=months, xy=months * total, xx=months * months)
     g = df.groupby("trainee_id", sort=True)
-    sums = g[["n_exact", "n_within", "n_factors", "risk_diff", "risk_n", "protective_diff",
-              "protective_n", "x", "xy", "xx", "total"]].sum()
-    out = pd.DataFrame({
-        "agency": g["agency"].last(), "area": g["area"].last(), "n": g.size(),
-        "exact_agreement": _ratio(sums["n_exact"], sums["n_factors"]),
-        "within_one": _ratio(sums["n_within"], sums["n_factors"]),
-        "risk_bias": _ratio(sums["risk_diff"], sums["risk_n"]),
-        "protective_bias": _ratio(sums["protective_diff"], sums["protective_n"]),
-        "mean_total": g["total"].mean(), "plan_score": g["plan"].mean(),
-        "first_total": g["total"].first(), "last_total": g["total"].last(),
-    })
+    sums = g[
+        [
+            "n_exact",
+            "n_within",
+            "n_factors",
+            "risk_diff",
+            "risk_n",
+            "protective_diff",
+            "protective_n",
+            "x",
+            "xy",
+            "xx",
+            "total",
+        ]
+    ].sum()
+    out = pd.DataFrame(
+        {
+            "agency": g["agency"].last(),
+            "area": g["area"].last(),
+            "n": g.size(),
+            "exact_agreement": _ratio(sums["n_exact"], sums["n_factors"]),
+            "within_one": _ratio(sums["n_within"], sums["n_factors"]),
+            "risk_bias": _ratio(sums["risk_diff"], sums["risk_n"]),
+            "protective_bias": _ratio(sums["protective_diff"], sums["protective_n"]),
+            "mean_total": g["total"].mean(),
+            "plan_score": g["plan"].mean(),
+            "first_total": g["total"].first(),
+            "last_total": g["total"].last(),
+        }
+    )
     n = out["n"].astype(float)
     den = n * sums["xx"] - sums["x"] ** 2
     slope = (n * sums["xy"] - sums["x"] * sums["total"]) / den.where(den > 1e-9)
     out["trend"] = slope.where(n >= 2)
     s = settings
     checks = [
-        ("exact_agreement", out["exact_agreement"] < s.exact_agreement_min,
-         "exact agreement {:.2f} < " + f"{s.exact_agreement_min:.2f}"),
-        ("within_one", out["within_one"] < s.within_one_min,
-         "within one {:.2f} < " + f"{s.within_one_min:.2f}"),
-        ("risk_bias", out["risk_bias"] > s.risk_bias_max,
-         "over-rates risk factors (mean difference {:+.2f} > " + f"{s.risk_bias_max:+.2f})"),
-        ("protective_bias", out["protective_bias"] < s.protective_bias_min,
-         "under-credits protective factors (mean difference {:+.2f} < "
-         + f"{s.protective_bias_min:+.2f})"),
-        ("plan_score", out["plan_score"] < s.plan_score_min,
-         "plan score {:.2f} < " + f"{s.plan_score_min:.2f}"),
+        (
+            "exact_agreement",
+            out["exact_agreement"] < s.exact_agreement_min,
+            "exact agreement {:.2f} < " + f"{s.exact_agreement_min:.2f}",
+        ),
+        (
+            "within_one",
+            out["within_one"] < s.within_one_min,
+            "within one {:.2f} < " + f"{s.within_one_min:.2f}",
+        ),
+        (
+            "risk_bias",
+            out["risk_bias"] > s.risk_bias_max,
+            "over-rates risk factors (mean difference {:+.2f} > " + f"{s.risk_bias_max:+.2f})",
+        ),
+        (
+            "protective_bias",
+            out["protective_bias"] < s.protective_bias_min,
+            "under-credits protective factors (mean difference {:+.2f} < " + f"{s.protective_bias_min:+.2f})",
+        ),
+        (
+            "plan_score",
+            out["plan_score"] < s.plan_score_min,
+            "plan score {:.2f} < " + f"{s.plan_score_min:.2f}",
+        ),
     ]
     eligible = (out["n"] >= s.min_responses).to_numpy()
     reasons = np.full(len(out), "", dtype=object)
@@ -114,9 +174,13 @@ def assessors_table(scored: pd.DataFrame, settings: CalibrationSettings) -> pd.D
 # ------------------------------------------------------------------------------------ factors
 
 
-def factors_table(scored: pd.DataFrame, frames: ResponseFrames, batch: BatchScores,
-                  keys: Mapping[str, AnswerKey],
-                  frameworks: Mapping[str, Framework]) -> pd.DataFrame:
+def factors_table(
+    scored: pd.DataFrame,
+    frames: ResponseFrames,
+    batch: BatchScores,
+    keys: Mapping[str, AnswerKey],
+    frameworks: Mapping[str, Framework],
+) -> pd.DataFrame:
     """Vignette x factor: how the ratings spread and how they sit against the key.
 
     ``n_<value>`` counts each scale value, ``share_matching_key`` is exact agreement with the
@@ -132,14 +196,21 @@ def factors_table(scored: pd.DataFrame, frames: ResponseFrames, batch: BatchScor
         for f in fw.factor_ids:
             if f not in key.factors:
                 continue
-            values = frames.ratings[f].to_numpy()[at] if f in frames.ratings else \
-                np.full(len(at), np.nan)
-            insuff = frames.insufficient[f].to_numpy()[at] if f in frames.insufficient else \
-                np.zeros(len(at), dtype=bool)
+            values = frames.ratings[f].to_numpy()[at] if f in frames.ratings else np.full(len(at), np.nan)
+            insuff = (
+                frames.insufficient[f].to_numpy()[at]
+                if f in frames.insufficient
+                else np.zeros(len(at), dtype=bool)
+            )
             numeric = values[~np.isnan(values)]
             diff = batch.difference[f].to_numpy()[at]
-            row = {"vignette_id": vid, "factor": f, "kind": fw.factor(f).kind, "n": len(at),
-                   "key": key.factors[f].rating}
+            row = {
+                "vignette_id": vid,
+                "factor": f,
+                "kind": fw.factor(f).kind,
+                "n": len(at),
+                "key": key.factors[f].rating,
+            }
             row |= {f"n_{v}": int((numeric == v).sum()) for v in scale}
             row["n_insufficient"] = int(insuff.sum())
             row["n_missing"] = int(len(at) - len(numeric) - insuff.sum())
@@ -148,9 +219,20 @@ def factors_table(scored: pd.DataFrame, frames: ResponseFrames, batch: BatchScor
             row["spread"] = float(np.std(numeric, ddof=1)) if len(numeric) > 1 else np.nan
             row["mean_credit"] = float(np.nanmean(batch.credit[f].to_numpy()[at]))
             rows.append(row)
-    columns = ["vignette_id", "factor", "kind", "n", "key", *(f"n_{v}" for v in scale),
-               "n_insufficient", "n_missing", "share_matching_key", "mean_difference", "spread",
-               "mean_credit"]
+    columns = [
+        "vignette_id",
+        "factor",
+        "kind",
+        "n",
+        "key",
+        *(f"n_{v}" for v in scale),
+        "n_insufficient",
+        "n_missing",
+        "share_matching_key",
+        "mean_difference",
+        "spread",
+        "mean_credit",
+    ]
     out = pd.DataFrame(rows, columns=columns)
     out["key"] = out["key"].astype(object)
     return out
@@ -159,8 +241,9 @@ def factors_table(scored: pd.DataFrame, frames: ResponseFrames, batch: BatchScor
 # -------------------------------------------------------------------------------- reliability
 
 
-def rater_matrix(scored: pd.DataFrame, frames: ResponseFrames, fw: Framework,
-                 vignette_ids: list[str]) -> tuple[np.ndarray, list[tuple[str, str]], list[str]]:
+def rater_matrix(
+    scored: pd.DataFrame, frames: ResponseFrames, fw: Framework, vignette_ids: list[str]
+) -> tuple[np.ndarray, list[tuple[str, str]], list[str]]:
     """(units x raters) ratings: units are (vignette, factor) for ``vignette_ids``, raters are
     assessors (their latest scored response to each vignette), ``NaN`` for missing or
     insufficient. Returns (matrix, unit labels, rater ids)."""
@@ -171,8 +254,7 @@ def rater_matrix(scored: pd.DataFrame, frames: ResponseFrames, fw: Framework,
     trainee = df["trainee_id"].to_numpy()[order]
     vj = pd.Index(vignette_ids).get_indexer(df["vignette_id"].to_numpy()[order])
     t_code = pd.factorize(trainee)[0]
-    keep = ~pd.Series(t_code.astype(np.int64) * len(vignette_ids) + vj).duplicated(
-        keep="last").to_numpy()
+    keep = ~pd.Series(t_code.astype(np.int64) * len(vignette_ids) + vj).duplicated(keep="last").to_numpy()
     raters, names = pd.factorize(trainee[keep])
     at, vj = df.index.to_numpy()[order][keep], vj[keep]
     units = [(v, f) for v in vignette_ids for f in fw.factor_ids]
@@ -193,35 +275,66 @@ def _statistic_rows(matrix: np.ndarray, scope: str, categories: tuple, settings)
     boot = dict(n_boot=settings.n_boot, confidence=settings.confidence, seed=settings.seed)
     level = settings.reliability_level
     specs = [
-        ("krippendorff_alpha", f"krippendorff_alpha ({level})",
-         lambda: agreement.krippendorff_alpha(matrix, level=level, categories=levels),
-         lambda: counts_ci("krippendorff_alpha", counts, level=level, levels=levels, **boot)),
-        ("fleiss_kappa", "fleiss_kappa",
-         lambda: agreement.fleiss_kappa(matrix, categories=levels),
-         lambda: counts_ci("fleiss_kappa", counts, **boot)),
-        ("percent_agreement", "percent_agreement",
-         lambda: agreement.percent_agreement(matrix),
-         lambda: counts_ci("percent_agreement", counts, **boot)),
+        (
+            "krippendorff_alpha",
+            f"krippendorff_alpha ({level})",
+            lambda: agreement.krippendorff_alpha(matrix, level=level, categories=levels),
+            lambda: counts_ci("krippendorff_alpha", counts, level=level, levels=levels, **boot),
+        ),
+        (
+            "fleiss_kappa",
+            "fleiss_kappa",
+            lambda: agreement.fleiss_kappa(matrix, categories=levels),
+            lambda: counts_ci("fleiss_kappa", counts, **boot),
+        ),
+        (
+            "percent_agreement",
+            "percent_agreement",
+            lambda: agreement.percent_agreement(matrix),
+            lambda: counts_ci("percent_agreement", counts, **boot),
+        ),
         # AC1 resists kappa's prevalence paradox when ratings cluster on a few values.
-        ("gwet_ac1", "gwet_ac1",
-         lambda: agreement.gwet_ac(matrix, categories=levels),
-         lambda: gwet_ac1_ci(counts, **boot)),
+        (
+            "gwet_ac1",
+            "gwet_ac1",
+            lambda: agreement.gwet_ac(matrix, categories=levels),
+            lambda: gwet_ac1_ci(counts, **boot),
+        ),
     ]
-    rows = [_row(name, label, scope, point, interval, n_units, n_raters)
-            for name, label, point, interval in specs]
+    rows = [
+        _row(name, label, scope, point, interval, n_units, n_raters) for name, label, point, interval in specs
+    ]
     # ICC needs complete rows: it is computed on the largest complete block, said in the note.
     complete, note = icc_layout(matrix)
-    rows.append(_row("icc", "icc(2,1)", scope, lambda: agreement.icc(complete, form="2,1"),
-                     lambda: icc_ci(complete, **boot), complete.shape[0], complete.shape[1],
-                     note=note))
+    rows.append(
+        _row(
+            "icc",
+            "icc(2,1)",
+            scope,
+            lambda: agreement.icc(complete, form="2,1"),
+            lambda: icc_ci(complete, **boot),
+            complete.shape[0],
+            complete.shape[1],
+            note=note,
+        )
+    )
     return rows
 
 
-def _row(name: str, label: str, scope: str, point, interval, n_units: int,
-         n_raters: int, *, note: str = "") -> dict:
-    row = {"statistic": label, "scope": scope, "value": np.nan, "ci_low": np.nan,
-           "ci_high": np.nan, "n_units": n_units, "n_raters": n_raters, "interpretation": "",
-           "note": note}
+def _row(
+    name: str, label: str, scope: str, point, interval, n_units: int, n_raters: int, *, note: str = ""
+) -> dict:
+    row = {
+        "statistic": label,
+        "scope": scope,
+        "value": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "n_units": n_units,
+        "n_raters": n_raters,
+        "interpretation": "",
+        "note": note,
+    }
     try:
         row["value"] = point()
     except ValueError as exc:  # AgreementError included: say why, never a wrong number
@@ -235,10 +348,15 @@ def _row(name: str, label: str, scope: str, point, interval, n_units: int,
     return row
 
 
-def reliability_table(scored: pd.DataFrame, frames: ResponseFrames,
-                      keys: Mapping[str, AnswerKey], frameworks: Mapping[str, Framework],
-                      settings: CalibrationSettings, *,
-                      progress: Callable[[float, str], None] | None = None) -> pd.DataFrame:
+def reliability_table(
+    scored: pd.DataFrame,
+    frames: ResponseFrames,
+    keys: Mapping[str, AnswerKey],
+    frameworks: Mapping[str, Framework],
+    settings: CalibrationSettings,
+    *,
+    progress: Callable[[float, str], None] | None = None,
+) -> pd.DataFrame:
     """Agreement among assessors (cohort and per vignette) and with the key (cohort).
 
     Raters are assessors; each contributes their latest scored response per vignette.
@@ -265,16 +383,24 @@ def reliability_table(scored: pd.DataFrame, frames: ResponseFrames,
             done += 1
             if progress is not None:
                 progress(done / todo, f"reliability: {vid}")
-            block = matrix[j * nf:(j + 1) * nf]
+            block = matrix[j * nf : (j + 1) * nf]
             block = block[:, ~np.isnan(block).all(axis=0)]  # raters who did this vignette
             rows += _statistic_rows(block, vid, fw.scale_values, settings)
-    columns = ["statistic", "scope", "value", "ci_low", "ci_high", "n_units", "n_raters",
-               "interpretation", "note"]
+    columns = [
+        "statistic",
+        "scope",
+        "value",
+        "ci_low",
+        "ci_high",
+        "n_units",
+        "n_raters",
+        "interpretation",
+        "note",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
-def _kappa_vs_key(scored: pd.DataFrame, frames: ResponseFrames, fw: Framework, keys, scope,
-                  settings) -> dict:
+def _kappa_vs_key(scored: pd.DataFrame, frames: ResponseFrames, fw: Framework, keys, scope, settings) -> dict:
     """Linear-weighted Cohen's kappa between every trainee rating and the key's consensus
     (pairs where both are numeric)."""
     at = scored.index.to_numpy()
@@ -284,8 +410,9 @@ def _kappa_vs_key(scored: pd.DataFrame, frames: ResponseFrames, fw: Framework, k
     for f in fw.factor_ids:
         if f not in frames.ratings:
             continue
-        table = np.array([keys[v].factors[f].rating if f in keys[v].factors else np.nan
-                          for v in vids], dtype=object)
+        table = np.array(
+            [keys[v].factors[f].rating if f in keys[v].factors else np.nan for v in vids], dtype=object
+        )
         table = np.array([np.nan if r == INSUFFICIENT else r for r in table], dtype=float)
         given.append(frames.ratings[f].to_numpy()[at])
         expected.append(table[vj] if len(vids) else np.array([]))
@@ -294,20 +421,34 @@ def _kappa_vs_key(scored: pd.DataFrame, frames: ResponseFrames, fw: Framework, k
     both = ~np.isnan(a) & ~np.isnan(b)
     a, b = a[both], b[both]
     levels = np.asarray(fw.scale_values, dtype=float)
-    return _row("cohen_kappa", "cohen_kappa_vs_key (linear)", scope,
-                lambda: agreement.cohen_kappa(a, b, weights="linear", categories=levels),
-                lambda: kappa_multinomial_ci(a, b, levels, weights="linear",
-                                             n_boot=settings.n_boot,
-                                             confidence=settings.confidence, seed=settings.seed),
-                int(both.sum()), 2)
+    return _row(
+        "cohen_kappa",
+        "cohen_kappa_vs_key (linear)",
+        scope,
+        lambda: agreement.cohen_kappa(a, b, weights="linear", categories=levels),
+        lambda: kappa_multinomial_ci(
+            a,
+            b,
+            levels,
+            weights="linear",
+            n_boot=settings.n_boot,
+            confidence=settings.confidence,
+            seed=settings.seed,
+        ),
+        int(both.sum()),
+        2,
+    )
 
 
 # ----------------------------------------------------------------------------------- agencies
 
 
-def agencies_table(scored: pd.DataFrame, batch: BatchScores,
-                   frameworks: Mapping[str, Framework],
-                   settings: CalibrationSettings) -> pd.DataFrame:
+def agencies_table(
+    scored: pd.DataFrame,
+    batch: BatchScores,
+    frameworks: Mapping[str, Framework],
+    settings: CalibrationSettings,
+) -> pd.DataFrame:
     """Police against probation, per factor and pooled per kind of factor.
 
     The unit is the assessor (their mean signed difference on the factor), not the response,
@@ -319,11 +460,11 @@ def agencies_table(scored: pd.DataFrame, batch: BatchScores,
     factors = [f for f in batch.difference.columns if f in kinds]
     by = df["trainee_id"].to_numpy()
     per = batch.difference.loc[df.index, factors].groupby(by).mean()
-    sums = df.groupby("trainee_id")[["risk_diff", "risk_n", "protective_diff",
-                                      "protective_n"]].sum()
-    pooled = {"all risk factors": ("risk", _ratio(sums["risk_diff"], sums["risk_n"])),
-              "all protective factors": ("protective", _ratio(sums["protective_diff"],
-                                                              sums["protective_n"]))}
+    sums = df.groupby("trainee_id")[["risk_diff", "risk_n", "protective_diff", "protective_n"]].sum()
+    pooled = {
+        "all risk factors": ("risk", _ratio(sums["risk_diff"], sums["risk_n"])),
+        "all protective factors": ("protective", _ratio(sums["protective_diff"], sums["protective_n"])),
+    }
     for name, (kind, values) in pooled.items():
         per[name] = values
         kinds[name] = kind
@@ -356,8 +497,18 @@ def agencies_table(scored: pd.DataFrame, batch: BatchScores,
                 half = t_quantile((1 + settings.confidence) / 2, dof) * se
                 row["ci_low"], row["ci_high"] = row["difference"] - half, row["difference"] + half
         rows.append(row)
-    columns = ["factor", "kind", "police_n", "police_mean_diff", "probation_n",
-               "probation_mean_diff", "difference", "ci_low", "ci_high", "note"]
+    columns = [
+        "factor",
+        "kind",
+        "police_n",
+        "police_mean_diff",
+        "probation_n",
+        "probation_mean_diff",
+        "difference",
+        "ci_low",
+        "ci_high",
+        "note",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -387,15 +538,16 @@ def drift_table(scored: pd.DataFrame) -> pd.DataFrame:
     when = scored["when"]
     key = when.dt.year * 12 + (when.dt.month - 1)
     g = scored.groupby(key)
-    sums = g[["n_exact", "n_factors", "risk_diff", "risk_n", "protective_diff",
-              "protective_n"]].sum()
-    out = pd.DataFrame({
-        "n": g.size(),
-        "exact_agreement": _ratio(sums["n_exact"], sums["n_factors"]),
-        "risk_bias": _ratio(sums["risk_diff"], sums["risk_n"]),
-        "protective_bias": _ratio(sums["protective_diff"], sums["protective_n"]),
-        "mean_total": g["total"].mean(),
-    })
+    sums = g[["n_exact", "n_factors", "risk_diff", "risk_n", "protective_diff", "protective_n"]].sum()
+    out = pd.DataFrame(
+        {
+            "n": g.size(),
+            "exact_agreement": _ratio(sums["n_exact"], sums["n_factors"]),
+            "risk_bias": _ratio(sums["risk_diff"], sums["risk_n"]),
+            "protective_bias": _ratio(sums["protective_diff"], sums["protective_n"]),
+            "mean_total": g["total"].mean(),
+        }
+    )
     labels = when.groupby(key).first().dt.strftime("%Y-%m")
     out.index = pd.Index(labels.reindex(out.index).to_numpy(), name="month")
     return out.sort_index(kind="stable").reset_index()
@@ -404,8 +556,12 @@ def drift_table(scored: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------- plans
 
 
-def plans_table(scored: pd.DataFrame, batch: BatchScores, keys: Mapping[str, AnswerKey],
-                frameworks: Mapping[str, Framework]) -> pd.DataFrame:
+def plans_table(
+    scored: pd.DataFrame,
+    batch: BatchScores,
+    keys: Mapping[str, AnswerKey],
+    frameworks: Mapping[str, Framework],
+) -> pd.DataFrame:
     """Rubric findings, most often failed first: the share of full-mode responses to the
     vignette that had the finding, with the key's ``why`` where the key gives one.
 
@@ -429,9 +585,12 @@ def plans_table(scored: pd.DataFrame, batch: BatchScores, keys: Mapping[str, Ans
     labels = {i.id: i.label for fw in frameworks.values() for i in fw.interventions}
     labels |= {f.id: f.name for fw in frameworks.values() for f in fw.factors}
     counts["label"] = counts["item"].map(lambda i: labels.get(i, i))
-    counts["why"] = [why.get(t, "") for t in zip(counts["vignette_id"], counts["finding"],
-                                                 counts["item"], strict=True)]
-    counts = counts.sort_values(["share", "n", "vignette_id", "finding", "item"],
-                                ascending=[False, False, True, True, True], kind="stable")
-    return counts[["finding", "vignette_id", "item", "label", "n", "share", "why"]].reset_index(
-        drop=True)
+    counts["why"] = [
+        why.get(t, "") for t in zip(counts["vignette_id"], counts["finding"], counts["item"], strict=True)
+    ]
+    counts = counts.sort_values(
+        ["share", "n", "vignette_id", "finding", "item"],
+        ascending=[False, False, True, True, True],
+        kind="stable",
+    )
+    return counts[["finding", "vignette_id", "item", "label", "n", "share", "why"]].reset_index(drop=True)

@@ -19,18 +19,35 @@ from pathlib import Path
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("source", metavar="SOURCE",
-                   help="JSONL file, folder of JSON responses, or database URL")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR",
-                   help="folder for assessors.csv, factors.csv, reliability.csv, agencies.csv, "
-                        "drift.csv, plans.csv (and bad_records.csv)")
-    p.add_argument("--xlsx", type=Path, metavar="FILE",
-                   help="also write the same tables as one workbook, a sheet per table")
-    p.add_argument("--report", type=Path, metavar="FILE",
-                   help="also write the HTML calibration report (figures embedded)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="processes for reading a large JSONL file (default: one per CPU; 1 on a "
-                        "busy machine, where extra processes only compete)")
+    p.add_argument("source", metavar="SOURCE", help="JSONL file, folder of JSON responses, or database URL")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder for assessors.csv, factors.csv, reliability.csv, agencies.csv, "
+        "drift.csv, plans.csv (and bad_records.csv)",
+    )
+    p.add_argument(
+        "--xlsx",
+        type=Path,
+        metavar="FILE",
+        help="also write the same tables as one workbook, a sheet per table",
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="also write the HTML calibration report (figures embedded)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes for reading a large JSONL file (default: one per CPU; 1 on a "
+        "busy machine, where extra processes only compete)",
+    )
     g = p.add_argument_group("filters")
     g.add_argument("--since", metavar="DATE", help="submitted on or after (ISO date or time)")
     g.add_argument("--until", metavar="DATE", help="submitted on or before (a date: whole day)")
@@ -38,13 +55,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--area", action="append", metavar="AREA")
     g.add_argument("--vignette", action="append", metavar="ID")
     g.add_argument("--session", action="append", metavar="CODE")
-    g.add_argument("--trainee", action="append", metavar="ID", dest="cohort",
-                   help="restrict to these trainee ids (repeat for a cohort)")
+    g.add_argument(
+        "--trainee",
+        action="append",
+        metavar="ID",
+        dest="cohort",
+        help="restrict to these trainee ids (repeat for a cohort)",
+    )
     t = p.add_argument_group("thresholds (see CalibrationSettings)")
-    for name, kind in (("min_responses", int), ("exact_agreement_min", float),
-                       ("within_one_min", float), ("risk_bias_max", float),
-                       ("protective_bias_min", float), ("plan_score_min", float),
-                       ("n_boot", int), ("seed", int)):
+    for name, kind in (
+        ("min_responses", int),
+        ("exact_agreement_min", float),
+        ("within_one_min", float),
+        ("risk_bias_max", float),
+        ("protective_bias_min", float),
+        ("plan_score_min", float),
+        ("n_boot", int),
+        ("seed", int),
+    ):
         t.add_argument(f"--{name.replace('_', '-')}", type=kind, dest=name, metavar="X")
 
 
@@ -57,8 +85,7 @@ def _from_store(url: str):
     try:
         from arms_training.store import Store
     except ImportError as exc:
-        raise RuntimeError(f"cannot read {url}: the database store is not available ({exc})") \
-            from None
+        raise RuntimeError(f"cannot read {url}: the database store is not available ({exc})") from None
     store = Store(url)
     try:
         return store.submitted_responses(errors="collect")
@@ -83,8 +110,9 @@ def _unwritable(path: Path, *, folder: bool = False) -> str | None:
     writable. A missing parent folder is created when writing."""
     if path.exists():
         if folder != path.is_dir():
-            return f"{path} is a {'file' if folder else 'folder'}; give a " \
-                   f"{'folder' if folder else 'file'} name"
+            return (
+                f"{path} is a {'file' if folder else 'folder'}; give a {'folder' if folder else 'file'} name"
+            )
         return None if os.access(path, os.W_OK) else f"{path}: permission denied"
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
@@ -102,30 +130,47 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _described(args: argparse.Namespace, result) -> list[str]:
-    chosen = [f"{label} {', '.join(values)}" for label, values in (
-        ("agency", args.agency), ("area", args.area), ("vignette", args.vignette),
-        ("session", args.session), ("trainee", args.cohort)) if values]
+    chosen = [
+        f"{label} {', '.join(values)}"
+        for label, values in (
+            ("agency", args.agency),
+            ("area", args.area),
+            ("vignette", args.vignette),
+            ("session", args.session),
+            ("trainee", args.cohort),
+        )
+        if values
+    ]
     if args.since or args.until:
         chosen.insert(0, f"submitted {args.since or '...'} to {args.until or '...'}")
-    return [f"Source: {_shown_source(args.source)}",
-            f"Filters: {'; '.join(chosen) or 'none'}",
-            f"{result.n_records} records read: {result.n_scored} scored, {result.n_bad} not "
-            f"scored (listed at the end), {result.n_duplicates} duplicates skipped (same "
-            f"response_id as an earlier record: the first copy is kept), "
-            f"{result.n_filtered_out} outside the filters; {len(result.assessors)} assessors, "
-            f"{len(result.flagged)} flagged."]
+    return [
+        f"Source: {_shown_source(args.source)}",
+        f"Filters: {'; '.join(chosen) or 'none'}",
+        f"{result.n_records} records read: {result.n_scored} scored, {result.n_bad} not "
+        f"scored (listed at the end), {result.n_duplicates} duplicates skipped (same "
+        f"response_id as an earlier record: the first copy is kept), "
+        f"{result.n_filtered_out} outside the filters; {len(result.assessors)} assessors, "
+        f"{len(result.flagged)} flagged.",
+    ]
 
 
 def _report_html(args: argparse.Namespace, result) -> str:
     from arms_training.calibration.dashboard import merge_reliability, problem_groups
     from arms_training.reports.calibration import export_tables, report_html
 
-    extra = {n: v for n, v in (("factor_summary", result.factor_summary),
-                               ("plan_findings", result.plan_findings)) if v is not None}
+    extra = {
+        n: v
+        for n, v in (("factor_summary", result.factor_summary), ("plan_findings", result.plan_findings))
+        if v is not None
+    }
     views = export_tables(result, extra)
     views["reliability"] = merge_reliability(result.reliability, [])
-    return report_html(views, settings=result.settings, described=_described(args, result),
-                       problems=problem_groups([*result.bad, *result.duplicates]))
+    return report_html(
+        views,
+        settings=result.settings,
+        described=_described(args, result),
+        problems=problem_groups([*result.bad, *result.duplicates]),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,13 +184,20 @@ def run(args: argparse.Namespace) -> int:
     from arms_training.content import load_library
     from arms_training.errors import ContentError
 
-    overrides = {k: v for k, v in vars(args).items()
-                 if k in CalibrationSettings.__dataclass_fields__ and v is not None}
+    overrides = {
+        k: v for k, v in vars(args).items() if k in CalibrationSettings.__dataclass_fields__ and v is not None
+    }
     try:
         settings = CalibrationSettings(**overrides)
-        filters = Filters(since=args.since, until=args.until, agency=args.agency,
-                          area=args.area, vignette=args.vignette, session=args.session,
-                          cohort=args.cohort)
+        filters = Filters(
+            since=args.since,
+            until=args.until,
+            agency=args.agency,
+            area=args.area,
+            vignette=args.vignette,
+            session=args.session,
+            cohort=args.cohort,
+        )
     except ValueError as exc:
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
@@ -170,8 +222,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
     try:
-        result = tables(responses, load_library(), settings=settings, filters=filters, bad=bad,
-                        summaries=args.report is not None)
+        result = tables(
+            responses,
+            load_library(),
+            settings=settings,
+            filters=filters,
+            bad=bad,
+            summaries=args.report is not None,
+        )
     except ValueError as exc:  # a bad filter date
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
@@ -179,8 +237,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         written = write_tables(result, args.out)
     except OSError as exc:
-        print(f"calibrate: cannot write the tables to {args.out}: {exc.strerror or exc}",
-              file=sys.stderr)
+        print(f"calibrate: cannot write the tables to {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(f"wrote {', '.join(p.name for p in written)} to {args.out}")
     outputs = []

@@ -14,10 +14,18 @@ from pathlib import Path
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("response", type=Path, metavar="RESPONSE.json", help="one response file")
-    p.add_argument("--key", type=Path, metavar="PATH",
-                   help="answer key file (default: the installed key for the vignette)")
-    p.add_argument("--format", choices=("json", "text"), default="json",
-                   help="json (ScoreReport.to_dict) or text for a reader (default: json)")
+    p.add_argument(
+        "--key",
+        type=Path,
+        metavar="PATH",
+        help="answer key file (default: the installed key for the vignette)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("json", "text"),
+        default="json",
+        help="json (ScoreReport.to_dict) or text for a reader (default: json)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,10 +51,8 @@ def run(args: argparse.Namespace) -> int:
             try:
                 framework = framework_by_id(response.framework)
             except KeyError as exc:
-                raise ScoringError(unknown_framework_problem(str(response.response_id),
-                                                             exc)) from None
-            report = score(response, key, framework,
-                           vignette=library.vignettes.get(response.vignette_id))
+                raise ScoringError(unknown_framework_problem(str(response.response_id), exc)) from None
+            report = score(response, key, framework, vignette=library.vignettes.get(response.vignette_id))
     except ScoringError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -67,39 +73,50 @@ def _signed(value: float | None) -> str:
 
 def render_text(d: dict) -> str:
     """A plain-text reading of ``ScoreReport.to_dict()`` (for a terminal, not for markup)."""
-    lines = [f"Response {d['response_id']}: vignette {d['vignette_id']} v{d['vignette_version']}, "
-             f"key v{d['key_version']}, {d['framework']}, {d['mode']} mode",
-             f"Total {d['total']:.1f} / 100"]
+    lines = [
+        f"Response {d['response_id']}: vignette {d['vignette_id']} v{d['vignette_version']}, "
+        f"key v{d['key_version']}, {d['framework']}, {d['mode']} mode",
+        f"Total {d['total']:.1f} / 100",
+    ]
     for name, part in d["parts"].items():
         lines.append(f"  {name:<11} {part['score']:.2f}  (weight {_pct(part['weight'])})")
-    lines.append(f"Agreement: exact {_pct(d['exact_agreement'])}, within one "
-                 f"{_pct(d['within_one'])}; bias risk {_signed(d['bias']['risk'])}, protective "
-                 f"{_signed(d['bias']['protective'])}")
+    lines.append(
+        f"Agreement: exact {_pct(d['exact_agreement'])}, within one "
+        f"{_pct(d['within_one'])}; bias risk {_signed(d['bias']['risk'])}, protective "
+        f"{_signed(d['bias']['protective'])}"
+    )
     lines.append("Factors (you / key / panel / credit):")
     for x in d["factors"].values():
         panel = ",".join(str(r) for r in x["panel"])
-        lines.append(f"  {x['name']:<34} {x['given']!s:>12} {x['expected']!s:>12}  "
-                     f"[{panel}]  {x['credit']:.2f}")
+        lines.append(
+            f"  {x['name']:<34} {x['given']!s:>12} {x['expected']!s:>12}  [{panel}]  {x['credit']:.2f}"
+        )
     p, pl = d["priorities"], d["priority_level"]
-    lines.append(f"Priorities: precision {p['precision']:.2f}, recall {p['recall']:.2f}, "
-                 f"F1 {p['f1']:.2f}; missed {', '.join(p['missed']) or 'none'}; extra "
-                 f"{', '.join(p['extra']) or 'none'}; priority level {pl['given']} "
-                 f"(key {pl['expected']})")
+    lines.append(
+        f"Priorities: precision {p['precision']:.2f}, recall {p['recall']:.2f}, "
+        f"F1 {p['f1']:.2f}; missed {', '.join(p['missed']) or 'none'}; extra "
+        f"{', '.join(p['extra']) or 'none'}; priority level {pl['given']} "
+        f"(key {pl['expected']})"
+    )
     if d["level"]:
         lv = d["level"]
         lines.append(f"Level: {lv['given']} (key {lv['expected']}, matrix {lv['matrix']})")
     if d["plan"]:
         pn = d["plan"]
-        lines.append(f"Plan: {pn['score']:.2f} (essential {_pct(pn['essential_covered'])}, "
-                     f"priorities addressed {_pct(pn['priorities_addressed'])}, complete "
-                     f"actions {_pct(pn['actions_complete'])}, builds a protective factor: "
-                     f"{'yes' if pn['constructive_for_protective'] else 'no'}, penalty "
-                     f"{pn['penalty']:.2f})")
+        lines.append(
+            f"Plan: {pn['score']:.2f} (essential {_pct(pn['essential_covered'])}, "
+            f"priorities addressed {_pct(pn['priorities_addressed'])}, complete "
+            f"actions {_pct(pn['actions_complete'])}, builds a protective factor: "
+            f"{'yes' if pn['constructive_for_protective'] else 'no'}, penalty "
+            f"{pn['penalty']:.2f})"
+        )
     if d["follow_up"]:
         fu = d["follow_up"]
-        lines.append(f"Follow-up: {fu['score']:.2f} (significant change "
-                     f"{'right' if fu['significant_change']['correct'] else 'wrong'}, level "
-                     f"{'right' if fu['level']['correct'] else 'wrong'})")
+        lines.append(
+            f"Follow-up: {fu['score']:.2f} (significant change "
+            f"{'right' if fu['significant_change']['correct'] else 'wrong'}, level "
+            f"{'right' if fu['level']['correct'] else 'wrong'})"
+        )
     fb = d["feedback"]
     lines.append("Feedback:")
     for f, text in fb["factors"].items():

@@ -16,19 +16,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8866, help="trainee server port (default 8866)")
     p.add_argument("--staff-port", type=int, default=8867, help="staff server port (default 8867)")
-    p.add_argument("--staff-token", default=os.environ.get("ARMS_TRAINING_STAFF_TOKEN"),
-                   help="token for the staff server (default: ARMS_TRAINING_STAFF_TOKEN or random)")
+    p.add_argument(
+        "--staff-token",
+        default=os.environ.get("ARMS_TRAINING_STAFF_TOKEN"),
+        help="token for the staff server (default: ARMS_TRAINING_STAFF_TOKEN or random)",
+    )
     p.add_argument("--no-staff", action="store_true", help="start only the trainee server")
-    p.add_argument("--pool", type=int, default=0, metavar="N",
-                   help="pre-heated kernels for the exercise page (0: off)")
-    p.add_argument("--pool-refill-delay", type=int, default=30, metavar="SECONDS",
-                   help="wait before refilling the pool after pages take its kernels, so a room "
-                        "joining at once is served first (default 30)")
-    p.add_argument("--cull-idle", type=int, default=1800, metavar="SECONDS",
-                   help="shut down kernels idle this long (default 1800)")
-    p.add_argument("--trust-proxy-user", action="store_true",
-                   help="take the trainee id from X-Forwarded-User (only behind an "
-                        "authenticating proxy that sets it)")
+    p.add_argument(
+        "--pool", type=int, default=0, metavar="N", help="pre-heated kernels for the exercise page (0: off)"
+    )
+    p.add_argument(
+        "--pool-refill-delay",
+        type=int,
+        default=30,
+        metavar="SECONDS",
+        help="wait before refilling the pool after pages take its kernels, so a room "
+        "joining at once is served first (default 30)",
+    )
+    p.add_argument(
+        "--cull-idle",
+        type=int,
+        default=1800,
+        metavar="SECONDS",
+        help="shut down kernels idle this long (default 1800)",
+    )
+    p.add_argument(
+        "--trust-proxy-user",
+        action="store_true",
+        help="take the trainee id from X-Forwarded-User (only behind an authenticating proxy that sets it)",
+    )
 
 
 def _wait(url: str, proc: subprocess.Popen, timeout: float = 120) -> bool:
@@ -49,8 +65,9 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 120) -> bool:
 def run(args: argparse.Namespace) -> int:
     from arms_training.serving.servers import staff_environ, staff_server, trainee_server
 
-    specs = [trainee_server(ip=args.ip, port=args.port, pool=args.pool,
-                            trust_proxy_user=args.trust_proxy_user)]
+    specs = [
+        trainee_server(ip=args.ip, port=args.port, pool=args.pool, trust_proxy_user=args.trust_proxy_user)
+    ]
     specs[0].cull_idle_seconds = args.cull_idle
     specs[0].pool_refill_delay = args.pool_refill_delay
     if not args.no_staff:
@@ -66,8 +83,10 @@ def run(args: argparse.Namespace) -> int:
         for spec, proc in zip(specs, procs, strict=True):
             # The tree page answers without starting a kernel (403 without a token still counts).
             if not _wait(f"http://127.0.0.1:{spec.port}/voila/tree", proc):
-                print(f"arms-training serve: the {spec.name} server did not start "
-                      f"(port {spec.port} in use?)", file=sys.stderr)
+                print(
+                    f"arms-training serve: the {spec.name} server did not start (port {spec.port} in use?)",
+                    file=sys.stderr,
+                )
                 return 1
         print(f"Trainee exercise:  {specs[0].url}", flush=True)
         if len(specs) > 1:

@@ -8,11 +8,18 @@ from pathlib import Path
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                   help="files or content folders (default: the shipped framework, vignettes "
-                        "and answer keys)")
-    p.add_argument("--coverage", action="store_true",
-                   help="also print what the library covers (factor x rating grid, levels, cases)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="files or content folders (default: the shipped framework, vignettes and answer keys)",
+    )
+    p.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also print what the library covers (factor x rating grid, levels, cases)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,8 +32,10 @@ def run(args: argparse.Namespace) -> int:
         from arms_training.validation.coverage import coverage_report
 
         print(coverage_report(report).render())
-    summary = (f"{report.files} files: {len(report.frameworks)} frameworks, "
-               f"{len(report.vignettes)} vignettes, {len(report.keys)} answer keys, "
-               f"{len(report.responses)} responses; {len(report.problems)} problems")
+    summary = (
+        f"{report.files} files: {len(report.frameworks)} frameworks, "
+        f"{len(report.vignettes)} vignettes, {len(report.keys)} answer keys, "
+        f"{len(report.responses)} responses; {len(report.problems)} problems"
+    )
     print(summary, file=sys.stderr)
     return 0 if report.ok else 1

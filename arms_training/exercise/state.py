@@ -30,14 +30,27 @@ from arms_training.responses import (
 )
 
 __all__ = [
-    "InputError", "Arrival", "Exercise", "STAGE_LABELS", "OTHER", "ACTION_TEXT_FIELDS",
-    "validate_trainee_id", "validate_text", "parse_arrival", "header",
-    "make_trainee", "rating_options",
+    "InputError",
+    "Arrival",
+    "Exercise",
+    "STAGE_LABELS",
+    "OTHER",
+    "ACTION_TEXT_FIELDS",
+    "validate_trainee_id",
+    "validate_text",
+    "parse_arrival",
+    "header",
+    "make_trainee",
+    "rating_options",
 ]
 
 STAGE_LABELS = {
-    "gather": "Read the case", "rate": "Rate factors", "prioritise": "Priorities",
-    "level": "Level", "plan": "Plan", "review": "Review",
+    "gather": "Read the case",
+    "rate": "Rate factors",
+    "prioritise": "Priorities",
+    "level": "Level",
+    "plan": "Plan",
+    "review": "Review",
 }
 OTHER = "other"
 ACTION_TEXT_FIELDS = ("objective", "enforcement", "rationale")
@@ -59,16 +72,20 @@ def validate_trainee_id(raw: str) -> str:
     if len(value) > 40:
         raise InputError(f"The trainee id is {len(value)} characters long; use at most 40.")
     if not _TRAINEE_ID.fullmatch(value):
-        raise InputError("Use only letters, digits, spaces, dots, underscores and hyphens in the "
-                         "trainee id (no < > & quotes or other symbols).")
+        raise InputError(
+            "Use only letters, digits, spaces, dots, underscores and hyphens in the "
+            "trainee id (no < > & quotes or other symbols)."
+        )
     return value
 
 
 def validate_text(value: str, what: str) -> str:
     if len(value) > MAX_TEXT:
-        raise InputError(f"The {what} is {len(value):,} characters long; the limit is "
-                         f"{MAX_TEXT:,}. Shorten it and it will be saved (your text is kept "
-                         "in the box meanwhile).")
+        raise InputError(
+            f"The {what} is {len(value):,} characters long; the limit is "
+            f"{MAX_TEXT:,}. Shorten it and it will be saved (your text is kept "
+            "in the box meanwhile)."
+        )
     return value
 
 
@@ -114,8 +131,10 @@ def parse_arrival(query: str | None, headers: Mapping[str, str] | None = None) -
     if session is not None:
         session = session.strip().upper()
         if not _SESSION_CODE.fullmatch(session):
-            problems.append("The session code in the link is not valid; check it with your "
-                            "trainer, or choose a case below.")
+            problems.append(
+                "The session code in the link is not valid; check it with your "
+                "trainer, or choose a case below."
+            )
             session = None
     user = header(headers, "X-Forwarded-User")
     if user is not None:
@@ -193,11 +212,16 @@ class Exercise:
 
     # -- what is still missing --------------------------------------------------------------
     def missing(self) -> dict[str, list[str]]:
-        out = missing_for_submission(self.response, self.framework,
-                                     has_follow_up=self.vignette.follow_up is not None
-                                     and self.response.mode == "full")
-        if self.response.mode == "full" and self.level_mode == "override" \
-                and not (self.response.override_rationale or "").strip():
+        out = missing_for_submission(
+            self.response,
+            self.framework,
+            has_follow_up=self.vignette.follow_up is not None and self.response.mode == "full",
+        )
+        if (
+            self.response.mode == "full"
+            and self.level_mode == "override"
+            and not (self.response.override_rationale or "").strip()
+        ):
             out.setdefault("level", []).insert(0, "give the rationale for overriding the matrix")
         if "review" in out and not self.revealed:
             out["review"] = ["complete the plan, then open the next visit"]
@@ -223,16 +247,17 @@ class Exercise:
 
     def _guard(self) -> None:
         if self.locked:
-            raise InputError("Your first assessment is fixed now that you have read the next "
-                             "visit; record any changes in the Review stage.")
+            raise InputError(
+                "Your first assessment is fixed now that you have read the next "
+                "visit; record any changes in the Review stage."
+            )
 
     # -- rate --------------------------------------------------------------------------------
     def set_rating(self, factor_id: str, rating: int | str | None) -> None:
         self._guard()
         self.response.ratings = self._rated(self.response.ratings, factor_id, rating)
 
-    def _rated(self, ratings: Mapping[str, Any], factor_id: str,
-               rating: int | str | None) -> dict[str, Any]:
+    def _rated(self, ratings: Mapping[str, Any], factor_id: str, rating: int | str | None) -> dict[str, Any]:
         """A copy of ``ratings`` with ``factor_id`` set to ``rating`` (None clears it)."""
         self.framework.factor(factor_id)
         out = dict(ratings)
@@ -291,8 +316,9 @@ class Exercise:
             return None
         return self.framework.level_for(self.static_category, p)
 
-    def choose_level(self, mode: Literal["matrix", "override"], *, level: str | None = None,
-                     rationale: str | None = None) -> None:
+    def choose_level(
+        self, mode: Literal["matrix", "override"], *, level: str | None = None, rationale: str | None = None
+    ) -> None:
         self._guard()
         if mode not in ("matrix", "override"):
             raise InputError("Choose the matrix result or an override.")
@@ -333,8 +359,7 @@ class Exercise:
             factors = [f for f in item.factors if f in self.response.priorities]
         else:
             factors = []
-        self.response.plan = [*self.response.plan, PlanAction(intervention=intervention,
-                                                             factors=factors)]
+        self.response.plan = [*self.response.plan, PlanAction(intervention=intervention, factors=factors)]
         return len(self.response.plan) - 1
 
     def update_action(self, index: int, **changes: Any) -> None:
@@ -393,5 +418,7 @@ class Exercise:
 
 
 def rating_options(framework: Framework) -> list[tuple[str, int | str]]:
-    return [*((f"{lv.value} {lv.label}", lv.value) for lv in framework.rating_scale.levels),
-            (framework.rating_scale.insufficient.label, INSUFFICIENT)]
+    return [
+        *((f"{lv.value} {lv.label}", lv.value) for lv in framework.rating_scale.levels),
+        (framework.rating_scale.insufficient.label, INSUFFICIENT),
+    ]

@@ -113,7 +113,7 @@ def _message(err: dict, model: type[BaseModel]) -> str:
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
     msg = err["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     return f"{msg} (got {shown})"
 
 

@@ -26,8 +26,15 @@ from arms_training.framework import INSUFFICIENT
 from arms_training.responses import MAX_TEXT, Response, iter_responses, parse_response
 
 __all__ = [
-    "ResponseFrames", "responses_frame", "subset_frames", "concat_frames", "load_responses",
-    "load_frames", "iter_source", "paused_gc", "ACTION_FIELDS",
+    "ResponseFrames",
+    "responses_frame",
+    "subset_frames",
+    "concat_frames",
+    "load_responses",
+    "load_frames",
+    "iter_source",
+    "paused_gc",
+    "ACTION_FIELDS",
 ]
 
 # Bit i of an action's ``filled`` mask is set when ACTION_FIELDS[i] is filled in.
@@ -111,8 +118,10 @@ def _ratings_frames(dicts: list[dict], n: int) -> tuple[pd.DataFrame, pd.DataFra
     columns = list(dict.fromkeys(chain.from_iterable(dicts)))
     index = pd.RangeIndex(n)
     if not columns:
-        return (pd.DataFrame(index=index, columns=columns, dtype=float),
-                pd.DataFrame(index=index, columns=columns, dtype=bool))
+        return (
+            pd.DataFrame(index=index, columns=columns, dtype=float),
+            pd.DataFrame(index=index, columns=columns, dtype=bool),
+        )
     # One C call per response (an itemgetter over every column) into an object matrix of the
     # responses with ratings, then numpy: a DataFrame built from n dicts costs ten times as
     # much. A dict as long as the column list has every column; shorter ones go the slow way.
@@ -124,15 +133,18 @@ def _ratings_frames(dicts: list[dict], n: int) -> tuple[pd.DataFrame, pd.DataFra
         getter = itemgetter(*columns) if len(columns) > 1 else (lambda d, f=columns[0]: (d[f],))
         values[complete] = list(map(getter, compress(dicts, sizes == len(columns))))
     if not complete.all():
-        values[~complete] = [tuple(map(d.get, columns))
-                             for d in compress(dicts, (sizes > 0) & (sizes < len(columns)))]
+        values[~complete] = [
+            tuple(map(d.get, columns)) for d in compress(dicts, (sizes > 0) & (sizes < len(columns)))
+        ]
     insufficient = np.zeros((n, len(columns)), dtype=bool)
     insufficient[rated] = found = values == INSUFFICIENT
     values[found | np.equal(values, None)] = np.nan
     numeric = np.full((n, len(columns)), np.nan)
     numeric[rated] = values.astype(float)
-    return (pd.DataFrame(numeric, index=index, columns=columns),
-            pd.DataFrame(insufficient, index=index, columns=columns))
+    return (
+        pd.DataFrame(numeric, index=index, columns=columns),
+        pd.DataFrame(insufficient, index=index, columns=columns),
+    )
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -159,25 +171,57 @@ def _filled(values: Sequence) -> np.ndarray:
         return np.fromiter(map(bool, map(str.strip, values)), dtype=bool, count=len(values))
     if not any(issubclass(k, str) for k in kinds):  # a number of weeks or None
         return np.fromiter(map(is_not, values, repeat(None)), dtype=bool, count=len(values))
-    return np.fromiter((v is not None and (v.__class__ is not str or bool(v.strip()))
-                        for v in values), dtype=bool, count=len(values))
+    return np.fromiter(
+        (v is not None and (v.__class__ is not str or bool(v.strip())) for v in values),
+        dtype=bool,
+        count=len(values),
+    )
 
 
 def _positions(lengths: np.ndarray) -> np.ndarray:
     """0..length-1 for each length, concatenated."""
-    return np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths,
-                                                                      lengths)
+    return np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
 _META_COLUMNS = [
-    "response_id", "trainee_id", "agency", "role", "area", "session_code", "vignette_id",
-    "vignette_version", "key_version", "framework", "mode", "priority_level",
-    "risk_management_level", "override", "when", "fu_present", "fu_significant", "fu_level",
+    "response_id",
+    "trainee_id",
+    "agency",
+    "role",
+    "area",
+    "session_code",
+    "vignette_id",
+    "vignette_version",
+    "key_version",
+    "framework",
+    "mode",
+    "priority_level",
+    "risk_management_level",
+    "override",
+    "when",
+    "fu_present",
+    "fu_significant",
+    "fu_level",
 ]
-_FIELDS = itemgetter("response_id", "trainee", "session_code", "vignette_id", "vignette_version",
-                     "key_version", "framework", "mode", "priority_level", "risk_management_level",
-                     "override_rationale", "submitted_at", "started_at", "follow_up", "ratings",
-                     "priorities", "plan")
+_FIELDS = itemgetter(
+    "response_id",
+    "trainee",
+    "session_code",
+    "vignette_id",
+    "vignette_version",
+    "key_version",
+    "framework",
+    "mode",
+    "priority_level",
+    "risk_management_level",
+    "override_rationale",
+    "submitted_at",
+    "started_at",
+    "follow_up",
+    "ratings",
+    "priorities",
+    "plan",
+)
 _TRAINEE = itemgetter("id", "agency", "role", "area")
 _ACTION = itemgetter("intervention", "factors", *ACTION_FIELDS)
 _NO_RATINGS: dict = {}
@@ -199,18 +243,71 @@ class _Collector:
 
     def add(self, r: Response) -> None:
         # A pydantic model keeps its fields in __dict__; one itemgetter call reads them all.
-        (rid, trainee, session, vid, vversion, kversion, fw, mode, plevel, rml, override,
-         submitted, started, fu, ratings, priorities, plan) = _FIELDS(r.__dict__)
+        (
+            rid,
+            trainee,
+            session,
+            vid,
+            vversion,
+            kversion,
+            fw,
+            mode,
+            plevel,
+            rml,
+            override,
+            submitted,
+            started,
+            fu,
+            ratings,
+            priorities,
+            plan,
+        ) = _FIELDS(r.__dict__)
         tid, agency, role, area = _TRAINEE(trainee.__dict__)
         if fu is None:
-            self.meta.append((str(rid), tid, agency, role, area, session, vid, vversion, kversion,
-                              fw, mode, plevel, rml, bool(override and override.strip()), False,
-                              None, None))
+            self.meta.append(
+                (
+                    str(rid),
+                    tid,
+                    agency,
+                    role,
+                    area,
+                    session,
+                    vid,
+                    vversion,
+                    kversion,
+                    fw,
+                    mode,
+                    plevel,
+                    rml,
+                    bool(override and override.strip()),
+                    False,
+                    None,
+                    None,
+                )
+            )
             self.fu_ratings.append(_NO_RATINGS)
         else:
-            self.meta.append((str(rid), tid, agency, role, area, session, vid, vversion, kversion,
-                              fw, mode, plevel, rml, bool(override and override.strip()), True,
-                              fu.significant_change, fu.risk_management_level))
+            self.meta.append(
+                (
+                    str(rid),
+                    tid,
+                    agency,
+                    role,
+                    area,
+                    session,
+                    vid,
+                    vversion,
+                    kversion,
+                    fw,
+                    mode,
+                    plevel,
+                    rml,
+                    bool(override and override.strip()),
+                    True,
+                    fu.significant_change,
+                    fu.risk_management_level,
+                )
+            )
             self.fu_ratings.append(fu.ratings)
         self.when.append(submitted or started)
         self.ratings.append(ratings)
@@ -225,20 +322,19 @@ class _Collector:
         frame = pd.DataFrame.from_records(self.meta, columns=columns, nrows=n)
         frame.insert(_META_COLUMNS.index("when"), "when", _utc_times(self.when))
         frame["key_version"] = frame["key_version"].astype(float)
-        frame["fu_significant"] = frame["fu_significant"].map({True: 1.0, False: 0.0}).astype(
-            float)
+        frame["fu_significant"] = frame["fu_significant"].map({True: 1.0, False: 0.0}).astype(float)
         numeric, insufficient = _ratings_frames(self.ratings, n)
         fu_numeric, fu_insufficient = _ratings_frames(self.fu_ratings, n)
         rows = np.arange(n, dtype=np.int64)
         # Priorities: repeats within a response dropped, the first kept (as dict.fromkeys).
         lengths = np.fromiter(map(len, self.priorities), dtype=np.int64, count=n)
-        priorities = pd.DataFrame({"row": np.repeat(rows, lengths),
-                                   "factor": list(chain.from_iterable(self.priorities))})
+        priorities = pd.DataFrame(
+            {"row": np.repeat(rows, lengths), "factor": list(chain.from_iterable(self.priorities))}
+        )
         if priorities.duplicated().any():
             priorities = priorities.drop_duplicates().reset_index(drop=True)
         n_actions = np.array(self.n_actions, dtype=np.int64)
-        fields = list(zip(*self.actions, strict=True)) if self.actions else \
-            [()] * (2 + len(ACTION_FIELDS))
+        fields = list(zip(*self.actions, strict=True)) if self.actions else [()] * (2 + len(ACTION_FIELDS))
         interventions, factors = fields[0], fields[1]
         # Bit i set when ACTION_FIELDS[i] is filled in: not None and, for text, not blank.
         filled = np.zeros(len(interventions), dtype=np.int64)
@@ -246,19 +342,34 @@ class _Collector:
             filled |= _filled(values).astype(np.int64) << bit
         n_factors = np.fromiter(map(len, factors), dtype=np.int64, count=len(factors))
         act_row, act_pos = np.repeat(rows, n_actions), _positions(n_actions)
-        actions = pd.DataFrame({"row": act_row, "position": act_pos,
-                                "intervention": pd.Series(interventions, dtype=object),
-                                "filled": filled,
-                                "n_factors": n_factors})
+        actions = pd.DataFrame(
+            {
+                "row": act_row,
+                "position": act_pos,
+                "intervention": pd.Series(interventions, dtype=object),
+                "filled": filled,
+                "n_factors": n_factors,
+            }
+        )
         actions["intervention"] = actions["intervention"].infer_objects()
-        action_factors = pd.DataFrame({"row": np.repeat(act_row, n_factors),
-                                       "position": np.repeat(act_pos, n_factors),
-                                       "factor": list(chain.from_iterable(factors))})
+        action_factors = pd.DataFrame(
+            {
+                "row": np.repeat(act_row, n_factors),
+                "position": np.repeat(act_pos, n_factors),
+                "factor": list(chain.from_iterable(factors)),
+            }
+        )
         return ResponseFrames(
-            responses=frame, ratings=numeric, insufficient=insufficient,
-            follow_up_ratings=fu_numeric, follow_up_insufficient=fu_insufficient,
-            priorities=priorities, actions=actions, action_factors=action_factors,
-            objects=objects)
+            responses=frame,
+            ratings=numeric,
+            insufficient=insufficient,
+            follow_up_ratings=fu_numeric,
+            follow_up_insufficient=fu_insufficient,
+            priorities=priorities,
+            actions=actions,
+            action_factors=action_factors,
+            objects=objects,
+        )
 
 
 def responses_frame(responses: Iterable[Response]) -> ResponseFrames:
@@ -353,12 +464,12 @@ def _bar(enabled: bool, **kwargs):
     from tqdm import tqdm
 
     # disable=None turns the bar off when stderr is not a terminal (CI logs stay clean).
-    return tqdm(disable=None if enabled else True, desc="loading responses", leave=False,
-                **kwargs)
+    return tqdm(disable=None if enabled else True, desc="loading responses", leave=False, **kwargs)
 
 
-def load_responses(source: str | Path | Iterable[Response | ContentError], *,
-                   progress: bool = False) -> tuple[list[Response], list[Problem]]:
+def load_responses(
+    source: str | Path | Iterable[Response | ContentError], *, progress: bool = False
+) -> tuple[list[Response], list[Problem]]:
     """Load responses from a JSONL file, a folder of JSON files or an iterable of responses
     (and ContentErrors, as :func:`iter_responses` yields); return ``(responses, problems)``.
 
@@ -391,13 +502,16 @@ def subset_frames(frames: ResponseFrames, rows: np.ndarray) -> ResponseFrames:
         return df.iloc[rows].reset_index(drop=True)
 
     return ResponseFrames(
-        responses=wide(frames.responses), ratings=wide(frames.ratings),
+        responses=wide(frames.responses),
+        ratings=wide(frames.ratings),
         insufficient=wide(frames.insufficient),
         follow_up_ratings=wide(frames.follow_up_ratings),
         follow_up_insufficient=wide(frames.follow_up_insufficient),
-        priorities=long(frames.priorities), actions=long(frames.actions),
+        priorities=long(frames.priorities),
+        actions=long(frames.actions),
         action_factors=long(frames.action_factors),
-        objects=_take(frames.objects, rows))
+        objects=_take(frames.objects, rows),
+    )
 
 
 def _take(objects: Sequence[Response], rows: np.ndarray) -> Sequence[Response]:
@@ -414,8 +528,10 @@ def concat_frames(parts: list[ResponseFrames]) -> ResponseFrames:
     offsets = np.cumsum([0, *(len(p) for p in parts[:-1])])
 
     def long(name: str) -> pd.DataFrame:
-        frames = [getattr(p, name).assign(row=getattr(p, name)["row"] + off)
-                  for p, off in zip(parts, offsets, strict=True)]
+        frames = [
+            getattr(p, name).assign(row=getattr(p, name)["row"] + off)
+            for p, off in zip(parts, offsets, strict=True)
+        ]
         return pd.concat(frames, ignore_index=True)
 
     def wide(name: str, fill) -> pd.DataFrame:
@@ -424,11 +540,15 @@ def concat_frames(parts: list[ResponseFrames]) -> ResponseFrames:
 
     return ResponseFrames(
         responses=pd.concat([p.responses for p in parts], ignore_index=True),
-        ratings=wide("ratings", None), insufficient=wide("insufficient", False),
+        ratings=wide("ratings", None),
+        insufficient=wide("insufficient", False),
         follow_up_ratings=wide("follow_up_ratings", None),
         follow_up_insufficient=wide("follow_up_insufficient", False),
-        priorities=long("priorities"), actions=long("actions"),
-        action_factors=long("action_factors"), objects=[])
+        priorities=long("priorities"),
+        actions=long("actions"),
+        action_factors=long("action_factors"),
+        objects=[],
+    )
 
 
 class _LazyObjects(Sequence):
@@ -509,16 +629,18 @@ def _load_chunk_items(path: str, start: int, end: int):
 def _renumber(problems: list[Problem], path: str, lineno: int, shift: int) -> list[Problem]:
     """Problems of the record at a piece's line ``lineno``, named by its line in the file."""
     local, actual = f"{path}:{lineno}", f"{path}:{lineno + shift}"
-    return [replace(p, path=actual + p.path[len(local):]) if p.path.startswith(local) else p
-            for p in problems]
+    return [
+        replace(p, path=actual + p.path[len(local) :]) if p.path.startswith(local) else p for p in problems
+    ]
 
 
 # Below this size one process is faster than starting workers.
 PARALLEL_MIN_BYTES = 8_000_000
 
 
-def load_frames(source: str | Path, *, workers: int | None = None,
-                progress: bool = False) -> tuple[ResponseFrames, list[Problem]]:
+def load_frames(
+    source: str | Path, *, workers: int | None = None, progress: bool = False
+) -> tuple[ResponseFrames, list[Problem]]:
     """Load a JSONL file or folder straight into :class:`ResponseFrames`, ``(frames, problems)``.
 
     A JSONL file of at least :data:`PARALLEL_MIN_BYTES` is cut at line ends and validated in
@@ -548,9 +670,15 @@ def load_frames(source: str | Path, *, workers: int | None = None,
     bar.close()
     frames = concat_frames([r[0] for r in results])
     shifts = np.cumsum([0, *(r[4] for r in results[:-1])])
-    frames.objects = _LazyObjects(path, np.concatenate([r[2] for r in results]),
-                                  np.concatenate([r[3] + shift
-                                                  for r, shift in zip(results, shifts, strict=True)]))
-    problems = [p for r, shift in zip(results, shifts, strict=True) for lineno, found in r[1]
-                for p in _renumber(found, str(path), lineno, int(shift))]
+    frames.objects = _LazyObjects(
+        path,
+        np.concatenate([r[2] for r in results]),
+        np.concatenate([r[3] + shift for r, shift in zip(results, shifts, strict=True)]),
+    )
+    problems = [
+        p
+        for r, shift in zip(results, shifts, strict=True)
+        for lineno, found in r[1]
+        for p in _renumber(found, str(path), lineno, int(shift))
+    ]
     return frames, problems

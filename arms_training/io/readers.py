@@ -47,11 +47,13 @@ class ImportReport:
         return len({p.path for p in self.problems})
 
     def message(self) -> str:
-        dup = (f"; {self.n_duplicates} duplicate{'s' if self.n_duplicates != 1 else ''} "
-               "skipped (same response_id as one already loaded: the first copy is kept)"
-               if self.n_duplicates else "")
-        bad = f"; {self.n_bad} record{'s' if self.n_bad != 1 else ''} could not be read" \
-            if self.n_bad else ""
+        dup = (
+            f"; {self.n_duplicates} duplicate{'s' if self.n_duplicates != 1 else ''} "
+            "skipped (same response_id as one already loaded: the first copy is kept)"
+            if self.n_duplicates
+            else ""
+        )
+        bad = f"; {self.n_bad} record{'s' if self.n_bad != 1 else ''} could not be read" if self.n_bad else ""
         return f"{self.source}: {self.n_records} records read, {self.n_new} new{dup}{bad}."
 
 
@@ -87,23 +89,27 @@ def _parse_text(text: str | bytes, source: str) -> Response:
 
 
 _WRONG_CSV = (
-    ({"response_id", "score_source", "total"},
-     "is a session responses CSV: it summarises scores, not whole responses. Import the "
-     "responses as JSONL (arms-training export, or the database) instead"),
-    ({"trainee_id", "flag_reasons"}, "is a calibration table (assessors.csv): an output, not "
-                                     "responses"),
-    ({"statistic", "ci_low"}, "is a calibration table (reliability.csv): an output, not "
-                              "responses"),
+    (
+        {"response_id", "score_source", "total"},
+        "is a session responses CSV: it summarises scores, not whole responses. Import the "
+        "responses as JSONL (arms-training export, or the database) instead",
+    ),
+    ({"trainee_id", "flag_reasons"}, "is a calibration table (assessors.csv): an output, not responses"),
+    ({"statistic", "ci_low"}, "is a calibration table (reliability.csv): an output, not responses"),
 )
 
 
 def _sniff(head: bytes, name: str) -> str:
     if head.startswith(b"PK\x03\x04"):
-        raise SourceError(f"{name} is a zip archive or an Excel workbook, not responses: export "
-                          "them as JSONL (one response per line) or CSV with a 'response' column")
+        raise SourceError(
+            f"{name} is a zip archive or an Excel workbook, not responses: export "
+            "them as JSONL (one response per line) or CSV with a 'response' column"
+        )
     if b"\x00" in head or head.startswith((b"\x89PNG", b"%PDF", b"\xff\xd8")):
-        raise SourceError(f"{name} is not a text file; import JSONL (one response per line), "
-                          "JSON or CSV with a 'response' column")
+        raise SourceError(
+            f"{name} is not a text file; import JSONL (one response per line), "
+            "JSON or CSV with a 'response' column"
+        )
     lower = name.lower()
     if lower.endswith((".jsonl", ".ndjson")):
         return "jsonl"
@@ -126,8 +132,9 @@ def _one_line_per_object(head: bytes) -> bool:
     return first.startswith(b"{") and first.endswith(b"}")
 
 
-def _iter_jsonl(fh, name: str, total: int, progress: Progress | None
-                ) -> Iterator[tuple[Response | ContentError, bytes]]:
+def _iter_jsonl(
+    fh, name: str, total: int, progress: Progress | None
+) -> Iterator[tuple[Response | ContentError, bytes]]:
     done = 0
     for lineno, raw in enumerate(fh, 1):
         done += len(raw)
@@ -145,8 +152,10 @@ def _iter_json(data: bytes, name: str) -> Iterator[tuple[Response | ContentError
     try:
         doc = json.loads(data.decode("utf-8-sig", errors="replace"))
     except json.JSONDecodeError as exc:
-        raise SourceError(f"{name} is not valid JSON ({exc.msg}, line {exc.lineno}); import "
-                          "JSONL (one response per line), JSON or CSV") from None
+        raise SourceError(
+            f"{name} is not valid JSON ({exc.msg}, line {exc.lineno}); import "
+            "JSONL (one response per line), JSON or CSV"
+        ) from None
     items = doc if isinstance(doc, list) else [doc]
     for i, item in enumerate(items):
         source = f"{name}[{i}]" if isinstance(doc, list) else name
@@ -156,22 +165,26 @@ def _iter_json(data: bytes, name: str) -> Iterator[tuple[Response | ContentError
             yield exc, b""
 
 
-def _iter_csv(text: str, name: str, progress: Progress | None
-              ) -> Iterator[tuple[Response | ContentError, bytes]]:
+def _iter_csv(
+    text: str, name: str, progress: Progress | None
+) -> Iterator[tuple[Response | ContentError, bytes]]:
     if csv.field_size_limit() < CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = {h.strip().lower() for h in reader.fieldnames or ()}
-    column = next((h for h in reader.fieldnames or () if h.strip().lower() in
-                   ("response", "response_json")), None)
+    column = next(
+        (h for h in reader.fieldnames or () if h.strip().lower() in ("response", "response_json")), None
+    )
     if column is None:
         for needed, what in _WRONG_CSV:
             if needed <= header:
                 raise SourceError(f"{name} {what}")
         shown = ", ".join(sorted(header)[:8]) or "none"
-        raise SourceError(f"{name} has no 'response' column (columns: {shown}); calibration "
-                          "needs whole responses: CSV with one response as JSON per row in a "
-                          "'response' column, or JSONL")
+        raise SourceError(
+            f"{name} has no 'response' column (columns: {shown}); calibration "
+            "needs whole responses: CSV with one response as JSON per row in a "
+            "'response' column, or JSONL"
+        )
     total = max(text.count("\n"), 1)
     for i, row in enumerate(reader, 2):
         if progress is not None and i % 2000 == 0:
@@ -185,12 +198,12 @@ def _iter_csv(text: str, name: str, progress: Progress | None
             yield exc, b""
 
 
-def _iter_folder(path: Path, progress: Progress | None
-                 ) -> Iterator[tuple[Response | ContentError, bytes]]:
+def _iter_folder(path: Path, progress: Progress | None) -> Iterator[tuple[Response | ContentError, bytes]]:
     files = sorted(path.glob("*.json"))
     if not files:
-        raise SourceError(f"{path} is a folder with no .json files; import a JSONL file, or a "
-                          "folder of JSON responses")
+        raise SourceError(
+            f"{path} is a folder with no .json files; import a JSONL file, or a folder of JSON responses"
+        )
     for i, child in enumerate(files, 1):
         if progress is not None and i % 200 == 0:
             progress(i / len(files), f"reading {path.name}")
@@ -201,8 +214,7 @@ def _iter_folder(path: Path, progress: Progress | None
             yield exc, b""
 
 
-def read_path(path: Path, progress: Progress | None
-               ) -> Iterator[tuple[Response | ContentError, bytes]]:
+def read_path(path: Path, progress: Progress | None) -> Iterator[tuple[Response | ContentError, bytes]]:
     if path.is_dir():
         yield from _iter_folder(path, progress)
         return
@@ -221,8 +233,9 @@ def read_path(path: Path, progress: Progress | None
         yield from _iter_csv(data.decode("utf-8", errors="replace"), path.name, progress)
 
 
-def read_bytes(content: bytes, name: str, progress: Progress | None
-                ) -> Iterator[tuple[Response | ContentError, bytes]]:
+def read_bytes(
+    content: bytes, name: str, progress: Progress | None
+) -> Iterator[tuple[Response | ContentError, bytes]]:
     kind = _sniff(content[:8192], name)
     if kind == "jsonl":
         yield from _iter_jsonl(io.BytesIO(content), name, len(content), progress)

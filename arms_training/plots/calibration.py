@@ -21,8 +21,15 @@ from arms_training.calibration.result import CalibrationSettings
 from arms_training.plots.session import AGENCY_COLOURS, _message_figure, _new_figure, figure_png
 
 __all__ = [
-    "assessors_figure", "factors_figure", "reliability_figure", "agencies_figure",
-    "drift_figure", "plans_figure", "assessor_figure", "figure_png", "FLAG_COLOUR",
+    "assessors_figure",
+    "factors_figure",
+    "reliability_figure",
+    "agencies_figure",
+    "drift_figure",
+    "plans_figure",
+    "assessor_figure",
+    "figure_png",
+    "FLAG_COLOUR",
 ]
 
 FLAG_COLOUR = "#c62828"
@@ -45,8 +52,9 @@ def _tidy(ax) -> None:
     ax.grid(alpha=0.3)
 
 
-def assessors_figure(assessors: pd.DataFrame, settings: CalibrationSettings | None = None, *,
-                     dpi: int = 80) -> Figure:
+def assessors_figure(
+    assessors: pd.DataFrame, settings: CalibrationSettings | None = None, *, dpi: int = 80
+) -> Figure:
     """Two scatters, one dot per assessor: bias on risk against bias on protective factors,
     and exact agreement against within-one agreement; flagged assessors in red, the flag
     thresholds as dashed lines."""
@@ -57,38 +65,56 @@ def assessors_figure(assessors: pd.DataFrame, settings: CalibrationSettings | No
     fig = _new_figure(11, 4.3, dpi)
     flagged = assessed["flagged"].to_numpy(dtype=bool)
     size = 14 if len(assessed) < 500 else 5
-    panels = (("risk_bias", "protective_bias", "Bias on risk factors (+ over-rates)",
-               "Bias on protective factors (- under-credits)",
-               [("v", s.risk_bias_max), ("h", s.protective_bias_min)]),
-              ("exact_agreement", "within_one", "Exact agreement with the key",
-               "Within one point of the key",
-               [("v", s.exact_agreement_min), ("h", s.within_one_min)]))
+    panels = (
+        (
+            "risk_bias",
+            "protective_bias",
+            "Bias on risk factors (+ over-rates)",
+            "Bias on protective factors (- under-credits)",
+            [("v", s.risk_bias_max), ("h", s.protective_bias_min)],
+        ),
+        (
+            "exact_agreement",
+            "within_one",
+            "Exact agreement with the key",
+            "Within one point of the key",
+            [("v", s.exact_agreement_min), ("h", s.within_one_min)],
+        ),
+    )
     for i, (x, y, xl, yl, lines) in enumerate(panels):
         ax = fig.add_subplot(1, 2, i + 1)
-        ax.scatter(assessed[x][~flagged], assessed[y][~flagged], s=size, color=OK_COLOUR,
-                   alpha=0.6, linewidths=0)
-        ax.scatter(assessed[x][flagged], assessed[y][flagged], s=size * 1.6, color=FLAG_COLOUR,
-                   marker="x", linewidths=1)
+        ax.scatter(
+            assessed[x][~flagged], assessed[y][~flagged], s=size, color=OK_COLOUR, alpha=0.6, linewidths=0
+        )
+        ax.scatter(
+            assessed[x][flagged],
+            assessed[y][flagged],
+            s=size * 1.6,
+            color=FLAG_COLOUR,
+            marker="x",
+            linewidths=1,
+        )
         for direction, value in lines:
-            (ax.axvline if direction == "v" else ax.axhline)(value, color="#555555",
-                                                             linestyle="--", linewidth=0.9)
+            (ax.axvline if direction == "v" else ax.axhline)(
+                value, color="#555555", linestyle="--", linewidth=0.9
+            )
         ax.set_xlabel(xl, fontsize=9)
         ax.set_ylabel(yl, fontsize=9)
         _tidy(ax)
-    handles = [Line2D([], [], marker="o", linestyle="", color=OK_COLOUR,
-                      label=f"not flagged ({int((~flagged).sum())})"),
-               Line2D([], [], marker="x", linestyle="", color=FLAG_COLOUR,
-                      label=f"flagged ({int(flagged.sum())})"),
-               Line2D([], [], linestyle="--", color="#555555", label="threshold")]
+    handles = [
+        Line2D(
+            [], [], marker="o", linestyle="", color=OK_COLOUR, label=f"not flagged ({int((~flagged).sum())})"
+        ),
+        Line2D([], [], marker="x", linestyle="", color=FLAG_COLOUR, label=f"flagged ({int(flagged.sum())})"),
+        Line2D([], [], linestyle="--", color="#555555", label="threshold"),
+    ]
     fig.legend(handles=handles, loc="upper right", ncols=3, fontsize=8, frameon=False)
-    fig.suptitle(f"Assessors against the key (n={len(assessed)} assessed)", fontsize=11,
-                 x=0.01, ha="left")
+    fig.suptitle(f"Assessors against the key (n={len(assessed)} assessed)", fontsize=11, x=0.01, ha="left")
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.86, wspace=0.25)
     return fig
 
 
-def factors_figure(summary: pd.DataFrame, *, dpi: int = 80, direction_min: float = 0.10
-                   ) -> Figure:
+def factors_figure(summary: pd.DataFrame, *, dpi: int = 80, direction_min: float = 0.10) -> Figure:
     """Per factor, least reliable at the top: the share of ratings matching the key, and the
     mean signed difference (red: rated higher than the key, blue: lower)."""
     if summary.empty:
@@ -115,12 +141,15 @@ def factors_figure(summary: pd.DataFrame, *, dpi: int = 80, direction_min: float
     ax2.set_xlabel("Mean difference from the key (+ higher, - lower)", fontsize=9)
     ax2.tick_params(labelleft=False)
     _tidy(ax2)
-    fig.legend(handles=[Line2D([], [], color=c, linewidth=6, label=f"{k} factor")
-                        for k, c in KIND_COLOURS.items()], loc="upper left", ncols=2,
-               fontsize=8, frameon=False)
+    fig.legend(
+        handles=[Line2D([], [], color=c, linewidth=6, label=f"{k} factor") for k, c in KIND_COLOURS.items()],
+        loc="upper left",
+        ncols=2,
+        fontsize=8,
+        frameon=False,
+    )
     fig.suptitle("Factors rated least reliably first", fontsize=11, x=0.99, ha="right")
-    fig.subplots_adjust(left=0.22, right=0.98, bottom=1.0 / height, top=1 - 0.55 / height,
-                        wspace=0.08)
+    fig.subplots_adjust(left=0.22, right=0.98, bottom=1.0 / height, top=1 - 0.55 / height, wspace=0.08)
     return fig
 
 
@@ -133,8 +162,7 @@ def _family(statistic: str) -> str:
     return "" if s.startswith("percent") else "kappa"
 
 
-def reliability_figure(reliability: pd.DataFrame, scope: str = "cohort", *, dpi: int = 80
-                       ) -> Figure:
+def reliability_figure(reliability: pd.DataFrame, scope: str = "cohort", *, dpi: int = 80) -> Figure:
     """The statistics of one scope with their confidence intervals, each over its own
     interpretation bands (Krippendorff, Koo & Li, Landis & Koch); statistics that could not be
     computed are listed with the reason."""
@@ -153,8 +181,7 @@ def reliability_figure(reliability: pd.DataFrame, scope: str = "cohort", *, dpi:
         value = r["value"]
         if pd.notna(value):
             if pd.notna(r["ci_low"]):
-                ax.plot([r["ci_low"], r["ci_high"]], [y, y], color="#222222", linewidth=2,
-                        zorder=2)
+                ax.plot([r["ci_low"], r["ci_high"]], [y, y], color="#222222", linewidth=2, zorder=2)
             ax.plot([value], [y], "o", color="#222222", zorder=3)
             text = f"{value:.3f} {r['interpretation']}"
         else:
@@ -164,8 +191,10 @@ def reliability_figure(reliability: pd.DataFrame, scope: str = "cohort", *, dpi:
     ax.set_xlim(-0.2, 1.0)
     ax.set_ylim(-0.6, len(t) - 0.4)
     ax.axvline(0, color="#555555", linewidth=0.6)
-    ax.set_xlabel("value with its confidence interval; shading: the statistic's bands "
-                  "(red poor ... green good)", fontsize=8)
+    ax.set_xlabel(
+        "value with its confidence interval; shading: the statistic's bands (red poor ... green good)",
+        fontsize=8,
+    )
     _tidy(ax)
     fig.suptitle(f"Agreement among assessors: {scope}", fontsize=11, x=0.01, ha="left")
     return fig
@@ -174,8 +203,11 @@ def reliability_figure(reliability: pd.DataFrame, scope: str = "cohort", *, dpi:
 def agencies_figure(agencies: pd.DataFrame, *, dpi: int = 80) -> Figure:
     """Per factor: police and probation mean difference from the key, and police minus
     probation with its confidence interval."""
-    t = agencies.dropna(subset=["police_mean_diff", "probation_mean_diff"], how="all") \
-        if len(agencies) else agencies
+    t = (
+        agencies.dropna(subset=["police_mean_diff", "probation_mean_diff"], how="all")
+        if len(agencies)
+        else agencies
+    )
     if t.empty:
         return _message_figure("No police or probation assessors in these filters.", dpi)
     y = np.arange(len(t))[::-1]
@@ -183,11 +215,9 @@ def agencies_figure(agencies: pd.DataFrame, *, dpi: int = 80) -> Figure:
     fig = _new_figure(11, height, dpi)
     ax = fig.add_subplot(1, 2, 1)
     for agency in ("police", "probation"):
-        ax.plot(t[f"{agency}_mean_diff"], y, "o", color=AGENCY_COLOURS[agency],
-                label=f"{agency}")
+        ax.plot(t[f"{agency}_mean_diff"], y, "o", color=AGENCY_COLOURS[agency], label=f"{agency}")
     ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_yticks(y, [textwrap.shorten(str(f).replace("_", " "), 34) for f in t["factor"]],
-                  fontsize=8)
+    ax.set_yticks(y, [textwrap.shorten(str(f).replace("_", " "), 34) for f in t["factor"]], fontsize=8)
     ax.set_xlabel("Mean difference from the key", fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     _tidy(ax)
@@ -200,8 +230,7 @@ def agencies_figure(agencies: pd.DataFrame, *, dpi: int = 80) -> Figure:
     ax2.tick_params(labelleft=False)
     _tidy(ax2)
     fig.suptitle("Police and probation against the key", fontsize=11, x=0.01, ha="left")
-    fig.subplots_adjust(left=0.22, right=0.98, bottom=1.0 / height, top=1 - 0.5 / height,
-                        wspace=0.08)
+    fig.subplots_adjust(left=0.22, right=0.98, bottom=1.0 / height, top=1 - 0.5 / height, wspace=0.08)
     return fig
 
 
@@ -226,8 +255,7 @@ def drift_figure(drift: pd.DataFrame, *, dpi: int = 80) -> Figure:
     ax.tick_params(labelbottom=False)
     ax2 = fig.add_subplot(2, 1, 2, sharex=ax)
     ax2.plot(x, drift["risk_bias"], "o-", color=KIND_COLOURS["risk"], label="risk factors")
-    ax2.plot(x, drift["protective_bias"], "s-", color=KIND_COLOURS["protective"],
-             label="protective factors")
+    ax2.plot(x, drift["protective_bias"], "s-", color=KIND_COLOURS["protective"], label="protective factors")
     ax2.axhline(0, color="#333333", linewidth=0.8)
     ax2.set_ylabel("mean difference", fontsize=9)
     ax2.set_xticks(x, list(drift["month"]), fontsize=8, rotation=45 if len(x) > 12 else 0)
@@ -241,8 +269,7 @@ def drift_figure(drift: pd.DataFrame, *, dpi: int = 80) -> Figure:
 def plans_figure(findings: pd.DataFrame, *, dpi: int = 80) -> Figure:
     """Share of full exercises with each kind of rubric finding, most common at the top."""
     if findings.empty:
-        return _message_figure("No rubric findings in these filters (or no full exercises).",
-                               dpi)
+        return _message_figure("No rubric findings in these filters (or no full exercises).", dpi)
     t = findings.sort_values("share", kind="stable")
     height = 0.42 * len(t) + 1.2
     fig = _new_figure(11, height, dpi)
@@ -259,8 +286,9 @@ def plans_figure(findings: pd.DataFrame, *, dpi: int = 80) -> Figure:
     return fig
 
 
-def assessor_figure(responses: pd.DataFrame, trainee_id: str, *,
-                    cohort_mean: float | None = None, dpi: int = 80) -> Figure:
+def assessor_figure(
+    responses: pd.DataFrame, trainee_id: str, *, cohort_mean: float | None = None, dpi: int = 80
+) -> Figure:
     """One assessor's total score response by response, in time order."""
     if responses.empty:
         return _message_figure(f"No responses from {trainee_id} in these filters.", dpi)
@@ -269,12 +297,19 @@ def assessor_figure(responses: pd.DataFrame, trainee_id: str, *,
     x = np.arange(len(responses))
     ax.plot(x, responses["total"], "o-", color=OK_COLOUR)
     if cohort_mean is not None and np.isfinite(cohort_mean):
-        ax.axhline(cohort_mean, color=MUTED, linestyle="--", linewidth=0.9,
-                   label=f"mean of everyone in the filters ({cohort_mean:.0f})")
+        ax.axhline(
+            cohort_mean,
+            color=MUTED,
+            linestyle="--",
+            linewidth=0.9,
+            label=f"mean of everyone in the filters ({cohort_mean:.0f})",
+        )
         ax.legend(fontsize=8, frameon=False, loc="lower left")
     # The date and the vignette's short id ("v05" of "v05-conflicting-accounts") fit a tick.
-    labels: Sequence[str] = [f"{w[:10]}\n{str(v).split('-')[0]}" for w, v in
-                             zip(responses["when"], responses["vignette_id"], strict=True)]
+    labels: Sequence[str] = [
+        f"{w[:10]}\n{str(v).split('-')[0]}"
+        for w, v in zip(responses["when"], responses["vignette_id"], strict=True)
+    ]
     ax.set_xticks(x, labels, fontsize=7, rotation=30 if len(x) > 12 else 0)
     ax.set_ylim(0, 100)
     ax.set_ylabel("total (0-100)", fontsize=9)

@@ -61,22 +61,39 @@ def profile_png(report: Mapping[str, Any], framework: Framework, *, dpi: int = 9
             low, high = min(panel), max(panel)
             if low == high:  # a unanimous panel still shows as a short bar
                 low, high = low - 0.08, high + 0.08
-            ax.vlines(x, low, high, color="#bbbbbb", linewidth=10, alpha=0.6,
-                      label="panel range" if x == 0 else None)
+            ax.vlines(
+                x,
+                low,
+                high,
+                color="#bbbbbb",
+                linewidth=10,
+                alpha=0.6,
+                label="panel range" if x == 0 else None,
+            )
     # The consensus is a large hollow square so the trainee's dot stays visible inside it.
     for key, label, style in (
-            ("expected", "expert consensus", dict(marker="s", markersize=16, color="#2e7d32",
-                                                  markerfacecolor="none", markeredgewidth=2)),
-            ("given", "your rating", dict(marker="o", markersize=8, color="#1f5fa8"))):
+        (
+            "expected",
+            "expert consensus",
+            dict(marker="s", markersize=16, color="#2e7d32", markerfacecolor="none", markeredgewidth=2),
+        ),
+        ("given", "your rating", dict(marker="o", markersize=8, color="#1f5fa8")),
+    ):
         ys = [_y((factors.get(f.id) or {}).get(key), ins_y) for f in ordered]
-        ax.plot([x for x, y in zip(xs, ys, strict=True) if y is not None],
-                [y for y in ys if y is not None], linestyle="none", label=label, **style)
+        ax.plot(
+            [x for x, y in zip(xs, ys, strict=True) if y is not None],
+            [y for y in ys if y is not None],
+            linestyle="none",
+            label=label,
+            **style,
+        )
     n_risk = len(framework.risk_factors)
     if 0 < n_risk < len(names):
         ax.axvline(n_risk - 0.5, color="#888888", linestyle=":")
         ax.text(n_risk / 2 - 0.5, max(values) + 0.35, "risk", ha="center", color="#555555")
-        ax.text((n_risk + len(names)) / 2 - 0.5, max(values) + 0.35, "protective",
-                ha="center", color="#555555")
+        ax.text(
+            (n_risk + len(names)) / 2 - 0.5, max(values) + 0.35, "protective", ha="center", color="#555555"
+        )
     ax.set_xticks(list(xs))
     ax.set_xticklabels(names, rotation=35, ha="right", fontsize=8)
     ax.set_yticks([ins_y, *values])
@@ -84,8 +101,7 @@ def profile_png(report: Mapping[str, Any], framework: Framework, *, dpi: int = 9
     ax.set_ylim(ins_y - 0.5, max(values) + 0.7)
     ax.set_ylabel("rating")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=8, ncols=3,
-              frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=8, ncols=3, frameon=False)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

@@ -25,8 +25,14 @@ from arms_training.session.room import FactorRoom, Room
 from arms_training.session.survey import Survey, SurveySummary
 
 __all__ = [
-    "AGENCY_COLOURS", "LIKERT_COLOURS", "rating_distribution_figure", "survey_figure",
-    "figure_png", "new_figure", "message_figure", "Layout",
+    "AGENCY_COLOURS",
+    "LIKERT_COLOURS",
+    "rating_distribution_figure",
+    "survey_figure",
+    "figure_png",
+    "new_figure",
+    "message_figure",
+    "Layout",
 ]
 
 Layout = Literal["side_by_side", "stacked"]
@@ -76,7 +82,7 @@ def _rows(room: Room) -> list[tuple[str, list[FactorRoom]]]:
         group = [f for f in room.factors if f.kind == kind]
         size = len(group) if len(group) <= 7 else 6
         for i in range(0, len(group), size or 1):
-            rows.append((f"{kind} factors", group[i:i + size]))
+            rows.append((f"{kind} factors", group[i : i + size]))
     return rows
 
 
@@ -91,8 +97,7 @@ def _bar_height(f: FactorRoom, layout: Layout) -> int:
 _BLOCK = 5  # x units per factor: 4 categories and a gap
 
 
-def _draw_row(ax, factors: list[FactorRoom], agencies: tuple[str, ...], layout: Layout,
-              top: float) -> None:
+def _draw_row(ax, factors: list[FactorRoom], agencies: tuple[str, ...], layout: Layout, top: float) -> None:
     # Batched: one bar() call per agency for the whole row, one collection for the key lines
     # and one for the panel bands; each matplotlib call has a fixed cost worth avoiding here.
     k = max(1, len(agencies))
@@ -116,26 +121,36 @@ def _draw_row(ax, factors: list[FactorRoom], agencies: tuple[str, ...], layout: 
                 h = f.counts.get(agency, {}).get(c, 0)
                 if h:
                     xs, hs, bs = bars[agency]
-                    xs.append(x0 + j - 0.4 + width * (a + 0.5) if layout == "side_by_side"
-                              else x0 + j)
+                    xs.append(x0 + j - 0.4 + width * (a + 0.5) if layout == "side_by_side" else x0 + j)
                     hs.append(h)
                     bs.append(bottom if layout == "stacked" else 0)
                 bottom += h
-            ax.text(x0 + j, -0.03, _tick(c), transform=blended, ha="center", va="top",
-                    fontsize=8)
-        ax.text(x0 + (len(f.categories) - 1) / 2, 1.03, textwrap.fill(f.name, 20),
-                transform=blended, ha="center", va="bottom", fontsize=9)
+            ax.text(x0 + j, -0.03, _tick(c), transform=blended, ha="center", va="top", fontsize=8)
+        ax.text(
+            x0 + (len(f.categories) - 1) / 2,
+            1.03,
+            textwrap.fill(f.name, 20),
+            transform=blended,
+            ha="center",
+            va="bottom",
+            fontsize=9,
+        )
     if bands:
         ax.broken_barh(bands, (0, ymax), facecolors=PANEL_COLOUR, zorder=0, linewidth=0)
     for agency, (xs, hs, bs) in bars.items():
         if xs:
-            ax.bar(xs, hs, width=width, bottom=bs, color=AGENCY_COLOURS.get(agency, "#444444"),
-                   zorder=2)
+            ax.bar(xs, hs, width=width, bottom=bs, color=AGENCY_COLOURS.get(agency, "#444444"), zorder=2)
     if keys:
         ax.vlines(keys, 0, ymax, colors=KEY_COLOUR, linewidth=2.2, linestyles="--", zorder=3)
     if len(factors) > 1:
-        ax.vlines([i * _BLOCK - 1 for i in range(1, len(factors))], 0, ymax, colors="#dddddd",
-                  linewidth=0.8, zorder=1)
+        ax.vlines(
+            [i * _BLOCK - 1 for i in range(1, len(factors))],
+            0,
+            ymax,
+            colors="#dddddd",
+            linewidth=0.8,
+            zorder=1,
+        )
     ax.set_xlim(-0.7, _BLOCK * max(len(factors), 1) - 1.3)
     ax.set_ylim(0, ymax)
     ax.set_xticks([])
@@ -146,9 +161,14 @@ def _draw_row(ax, factors: list[FactorRoom], agencies: tuple[str, ...], layout: 
         ax.spines[side].set_visible(False)
 
 
-def rating_distribution_figure(room: Room, framework: Framework, *,
-                               layout: Layout = "side_by_side", dpi: int = 80,
-                               title: str | None = None) -> Figure:
+def rating_distribution_figure(
+    room: Room,
+    framework: Framework,
+    *,
+    layout: Layout = "side_by_side",
+    dpi: int = 80,
+    title: str | None = None,
+) -> Figure:
     """Per factor, how many in the room chose each rating, by agency.
 
     Risk factors on the top row, protective below. ``layout="side_by_side"`` puts the
@@ -170,22 +190,45 @@ def rating_distribution_figure(room: Room, framework: Framework, *,
     top = max((_bar_height(f, layout) for f in room.factors), default=1)
     for i, (label, factors) in enumerate(rows):
         bottom = height - head - row_h * (i + 1) + labels
-        ax = fig.add_axes((left / width, bottom / height, (2.0 * len(factors) - 0.1) / width,
-                           (row_h - names - labels) / height))
+        ax = fig.add_axes(
+            (
+                left / width,
+                bottom / height,
+                (2.0 * len(factors) - 0.1) / width,
+                (row_h - names - labels) / height,
+            )
+        )
         _draw_row(ax, factors, room.agencies, layout, top)
         ax.set_ylabel(f"{label}\n(trainees)", fontsize=8)
-    handles = [Patch(color=AGENCY_COLOURS.get(a, "#444444"),
-                     label=f"{a.capitalize()} (n={room.n_by_agency.get(a, 0)})")
-               for a in room.agencies]
+    handles = [
+        Patch(
+            color=AGENCY_COLOURS.get(a, "#444444"), label=f"{a.capitalize()} (n={room.n_by_agency.get(a, 0)})"
+        )
+        for a in room.agencies
+    ]
     if room.revealed:
-        handles += [Patch(facecolor="white", edgecolor=KEY_COLOUR, linestyle="--",
-                          label="expert consensus"),
-                    Patch(color=PANEL_COLOUR, label="panel range")]
-    fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(1, 1), fontsize=9,
-               ncols=len(handles), frameon=False, borderaxespad=0.2)
+        handles += [
+            Patch(facecolor="white", edgecolor=KEY_COLOUR, linestyle="--", label="expert consensus"),
+            Patch(color=PANEL_COLOUR, label="panel range"),
+        ]
+    fig.legend(
+        handles=handles,
+        loc="upper right",
+        bbox_to_anchor=(1, 1),
+        fontsize=9,
+        ncols=len(handles),
+        frameon=False,
+        borderaxespad=0.2,
+    )
     heading = title or f"Ratings in the room (n={room.n})"
-    fig.suptitle(heading + (" with the expert key" if room.revealed else ""), fontsize=11,
-                 x=0.01, y=1 - 0.08 / height, ha="left", va="top")
+    fig.suptitle(
+        heading + (" with the expert key" if room.revealed else ""),
+        fontsize=11,
+        x=0.01,
+        y=1 - 0.08 / height,
+        ha="left",
+        va="top",
+    )
     return fig
 
 
@@ -195,10 +238,10 @@ def survey_figure(summary: SurveySummary, survey: Survey, *, dpi: int = 80) -> F
     agencies = summary.agencies or ("all",)
     if summary.n == 0:
         return message_figure("No evaluation answers yet.", dpi)
-    rows: list[tuple[str, str]] = []      # (statement id, agency), top to bottom
+    rows: list[tuple[str, str]] = []  # (statement id, agency), top to bottom
     for s in survey.statements:
         rows += [(s.id, a) for a in agencies]
-    gap = 1.3                              # space above each statement group for its text
+    gap = 1.3  # space above each statement group for its text
     y_positions: list[float] = []
     headers: list[tuple[float, str]] = []
     y = 0.0
@@ -214,8 +257,7 @@ def survey_figure(summary: SurveySummary, survey: Survey, *, dpi: int = 80) -> F
     for (sid, agency), ypos in zip(rows, y_positions, strict=True):
         r = summary.result(sid, agency)
         if r.n == 0:
-            ax.text(0, ypos, "no answers", ha="center", va="center", fontsize=8,
-                    color="#777777")
+            ax.text(0, ypos, "no answers", ha="center", va="center", fontsize=8, color="#777777")
             continue
         share = {v: 100 * c / r.n for v, c in r.counts.items()}
         left = -(share[1] + share[2] + share[3] / 2)
@@ -224,11 +266,11 @@ def survey_figure(summary: SurveySummary, survey: Survey, *, dpi: int = 80) -> F
                 ax.barh(ypos, share[v], left=left, height=0.75, color=LIKERT_COLOURS[v])
             left += share[v]
     ax.set_yticks(y_positions)
-    ax.set_yticklabels([f"{a.capitalize()} (n={summary.result(s, a).n})" for s, a in rows],
-                       fontsize=8)
+    ax.set_yticklabels([f"{a.capitalize()} (n={summary.result(s, a).n})" for s, a in rows], fontsize=8)
     for ypos, text in headers:
-        ax.text(-100, ypos, textwrap.shorten(text, 120), fontsize=8.5, fontweight="bold",
-                va="center", ha="left")
+        ax.text(
+            -100, ypos, textwrap.shorten(text, 120), fontsize=8.5, fontweight="bold", va="center", ha="left"
+        )
     ax.set_ylim(y + 0.2, 0.2)
     ax.set_xlim(-100, 100)
     ax.axvline(0, color="#333333", linewidth=0.8)

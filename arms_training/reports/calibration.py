@@ -30,35 +30,59 @@ from arms_training.calibration.result import (
 from arms_training.io.spreadsheet import safe_frame
 
 __all__ = [
-    "EXPORT_NAMES", "TABLE_TITLES", "export_tables", "table_csv", "csv_bytes", "write_csvs",
-    "workbook_bytes", "frame_html", "cell_html", "flagged_row", "png_img_html", "report_figures",
-    "report_html", "REPORT_CSS",
+    "EXPORT_NAMES",
+    "TABLE_TITLES",
+    "export_tables",
+    "table_csv",
+    "csv_bytes",
+    "write_csvs",
+    "workbook_bytes",
+    "frame_html",
+    "cell_html",
+    "flagged_row",
+    "png_img_html",
+    "report_figures",
+    "report_html",
+    "REPORT_CSS",
 ]
 
 EXPORT_NAMES = (*TABLE_NAMES, "factor_summary", "plan_findings", "bad_records")
 TABLE_TITLES = {
-    "assessors": "Assessors", "factors": "Factors by vignette", "reliability": "Reliability",
-    "agencies": "Police and probation", "drift": "Drift by month", "plans": "Plan findings by "
-    "vignette and item", "factor_summary": "Factors", "plan_findings": "Plan findings by kind",
+    "assessors": "Assessors",
+    "factors": "Factors by vignette",
+    "reliability": "Reliability",
+    "agencies": "Police and probation",
+    "drift": "Drift by month",
+    "plans": "Plan findings by vignette and item",
+    "factor_summary": "Factors",
+    "plan_findings": "Plan findings by kind",
     "bad_records": "Records not scored",
 }
 # Columns shown as percentages in HTML (the CSV and XLSX keep the 0-1 numbers).
-PERCENT = {"exact_agreement", "within_one", "share_matching_key", "share", "share_over",
-           "share_under", "plan_score", "plan"}
+PERCENT = {
+    "exact_agreement",
+    "within_one",
+    "share_matching_key",
+    "share",
+    "share_over",
+    "share_under",
+    "plan_score",
+    "plan",
+}
 SIGNED = ("bias", "diff", "trend", "difference")
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def export_tables(result: CalibrationTables, extra: Mapping[str, pd.DataFrame] | None = None
-                  ) -> dict[str, pd.DataFrame]:
+def export_tables(
+    result: CalibrationTables, extra: Mapping[str, pd.DataFrame] | None = None
+) -> dict[str, pd.DataFrame]:
     """The six command-line tables, any ``extra`` views, and ``bad_records`` (as in
     ``bad_records.csv``: :func:`~arms_training.calibration.result.bad_records_frame`), in
     :data:`EXPORT_NAMES` order."""
     tables = {n: result.table(n) for n in TABLE_NAMES}
     tables |= dict(extra or {})
     tables["bad_records"] = bad_records_frame(result)
-    order = [n for n in EXPORT_NAMES if n in tables] + [n for n in tables if n not in
-                                                        EXPORT_NAMES]
+    order = [n for n in EXPORT_NAMES if n in tables] + [n for n in tables if n not in EXPORT_NAMES]
     return {n: tables[n] for n in order}
 
 
@@ -162,9 +186,15 @@ def cell_html(column: str, value: Any) -> str:
     return esc(value)
 
 
-def frame_html(frame: pd.DataFrame, *, css: str = "arms-table", columns: Sequence[str] | None
-               = None, max_rows: int | None = None, row_class: Callable[[Mapping], str] | None
-               = None, empty: str = "No rows.") -> str:
+def frame_html(
+    frame: pd.DataFrame,
+    *,
+    css: str = "arms-table",
+    columns: Sequence[str] | None = None,
+    max_rows: int | None = None,
+    row_class: Callable[[Mapping], str] | None = None,
+    empty: str = "No rows.",
+) -> str:
     """A table as escaped HTML; ``row_class(row)`` may add a CSS class to a row."""
     columns = [c for c in (columns or frame.columns) if c in frame.columns]
     if frame.empty:
@@ -179,10 +209,11 @@ def frame_html(frame: pd.DataFrame, *, css: str = "arms-table", columns: Sequenc
         body.append(f"<tr{attr}>{cells}</tr>")
     more = ""
     if max_rows is not None and len(frame) > max_rows:
-        more = (f'<p class="arms-cal-more">{len(frame) - max_rows} more rows in the CSV and XLSX '
-                "exports.</p>")
-    return (f'<table class="{esc(css)}"><thead><tr>{head}</tr></thead><tbody>'
-            f"{''.join(body)}</tbody></table>{more}")
+        more = f'<p class="arms-cal-more">{len(frame) - max_rows} more rows in the CSV and XLSX exports.</p>'
+    return (
+        f'<table class="{esc(css)}"><thead><tr>{head}</tr></thead><tbody>'
+        f"{''.join(body)}</tbody></table>{more}"
+    )
 
 
 def flagged_row(row: Mapping) -> str:
@@ -193,12 +224,14 @@ def png_img_html(png: bytes | None, alt: str, css: str = "arms-cal-report-figure
     if not png:
         return f"<p>({esc(alt)}: the figure could not be drawn.)</p>"
     data = base64.b64encode(png).decode("ascii")
-    return (f'<img class="{esc(css)}" alt="{esc(alt)}" style="max-width:100%" '
-            f'src="data:image/png;base64,{data}">')
+    return (
+        f'<img class="{esc(css)}" alt="{esc(alt)}" style="max-width:100%" src="data:image/png;base64,{data}">'
+    )
 
 
-def report_figures(tables: Mapping[str, pd.DataFrame],
-                   settings: CalibrationSettings | None = None) -> dict[str, bytes | None]:
+def report_figures(
+    tables: Mapping[str, pd.DataFrame], settings: CalibrationSettings | None = None
+) -> dict[str, bytes | None]:
     """PNG figures for the report, one per view; a figure that fails is ``None``."""
     from arms_training.plots import calibration as plots
 
@@ -238,10 +271,16 @@ def _section(title: str, *parts: str) -> str:
     return f"<section><h2>{esc(title)}</h2>{''.join(parts)}</section>"
 
 
-def report_html(tables: Mapping[str, pd.DataFrame], *, figures: Mapping[str, bytes | None]
-                | None = None, settings: CalibrationSettings | None = None,
-                described: Iterable[str] = (), problems: Iterable[str] = (),
-                generated: datetime | None = None, max_rows: int = 40) -> str:
+def report_html(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    figures: Mapping[str, bytes | None] | None = None,
+    settings: CalibrationSettings | None = None,
+    described: Iterable[str] = (),
+    problems: Iterable[str] = (),
+    generated: datetime | None = None,
+    max_rows: int = 40,
+) -> str:
     """One self-contained HTML page: what data and filters, who is flagged and why, factors,
     reliability with its bands, agencies, drift, plans, and the records not scored.
 
@@ -253,46 +292,90 @@ def report_html(tables: Mapping[str, pd.DataFrame], *, figures: Mapping[str, byt
     when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     assessors = tables["assessors"]
     flagged = assessors[assessors["flagged"]] if len(assessors) else assessors
-    thresholds = (f"exact agreement < {s.exact_agreement_min:.2f}; within one < "
-                  f"{s.within_one_min:.2f}; bias on risk factors > {s.risk_bias_max:+.2f}; bias "
-                  f"on protective factors < {s.protective_bias_min:+.2f}; plan score < "
-                  f"{s.plan_score_min:.2f}; assessed from {s.min_responses} responses")
+    thresholds = (
+        f"exact agreement < {s.exact_agreement_min:.2f}; within one < "
+        f"{s.within_one_min:.2f}; bias on risk factors > {s.risk_bias_max:+.2f}; bias "
+        f"on protective factors < {s.protective_bias_min:+.2f}; plan score < "
+        f"{s.plan_score_min:.2f}; assessed from {s.min_responses} responses"
+    )
     items = "".join(f"<li>{esc(d)}</li>" for d in described)
     parts = [
         '<!doctype html><html lang="en"><head><meta charset="utf-8">',
         f"<title>ARMS calibration report {esc(when)}</title><style>{REPORT_CSS}</style>",
-        "</head><body>", "<h1>ARMS calibration report</h1>",
+        "</head><body>",
+        "<h1>ARMS calibration report</h1>",
         f"<p>Generated {esc(when)} by arms-training.</p><ul>{items}</ul>",
         f'<p class="arms-cal-note">Flags: {esc(thresholds)}. Bootstrap intervals: {s.n_boot} '
         f"replicates, {s.confidence:.0%} confidence, seed {s.seed}. The case library and answer "
         "keys are illustrative; scale wording, level matrix and scoring weights are project "
         "defaults.</p>",
-        _section(f"Assessors flagged ({len(flagged)} of {len(assessors)})",
-                 png_img_html(figures.get("assessors"), "Assessors against the key"),
-                 frame_html(flagged, columns=["trainee_id", "agency", "area", "n",
-                                              "exact_agreement", "within_one", "risk_bias",
-                                              "protective_bias", "plan_score", "trend",
-                                              "flag_reasons"],
-                            empty="No assessor is flagged.")),
+        _section(
+            f"Assessors flagged ({len(flagged)} of {len(assessors)})",
+            png_img_html(figures.get("assessors"), "Assessors against the key"),
+            frame_html(
+                flagged,
+                columns=[
+                    "trainee_id",
+                    "agency",
+                    "area",
+                    "n",
+                    "exact_agreement",
+                    "within_one",
+                    "risk_bias",
+                    "protective_bias",
+                    "plan_score",
+                    "trend",
+                    "flag_reasons",
+                ],
+                empty="No assessor is flagged.",
+            ),
+        ),
     ]
     if "factor_summary" in tables:
-        parts.append(_section("Factors rated least reliably",
-                              png_img_html(figures.get("factor_summary"), "Factors"),
-                              frame_html(tables["factor_summary"], max_rows=max_rows)))
+        parts.append(
+            _section(
+                "Factors rated least reliably",
+                png_img_html(figures.get("factor_summary"), "Factors"),
+                frame_html(tables["factor_summary"], max_rows=max_rows),
+            )
+        )
     rel = tables["reliability"]
-    parts.append(_section(
-        "Reliability", png_img_html(figures.get("reliability"), "Reliability, cohort"),
-        frame_html(rel, columns=["statistic", "scope", "value", "ci_low", "ci_high",
-                                 "interpretation", "ci_interpretation", "n_units", "n_raters",
-                                 "note"], max_rows=max_rows * 2,
-                   empty="No agreement statistic: no response in this selection."),
-        "".join(f'<p class="arms-cal-note">{esc(b)}</p>' for b in
-                dict.fromkeys(rel["bands"]) if b) if "bands" in rel else ""))
-    parts.append(_section("Police and probation",
-                          png_img_html(figures.get("agencies"), "Police and probation"),
-                          frame_html(tables["agencies"])))
-    parts.append(_section("Drift by month", png_img_html(figures.get("drift"), "Drift"),
-                          frame_html(tables["drift"])))
+    parts.append(
+        _section(
+            "Reliability",
+            png_img_html(figures.get("reliability"), "Reliability, cohort"),
+            frame_html(
+                rel,
+                columns=[
+                    "statistic",
+                    "scope",
+                    "value",
+                    "ci_low",
+                    "ci_high",
+                    "interpretation",
+                    "ci_interpretation",
+                    "n_units",
+                    "n_raters",
+                    "note",
+                ],
+                max_rows=max_rows * 2,
+                empty="No agreement statistic: no response in this selection.",
+            ),
+            "".join(f'<p class="arms-cal-note">{esc(b)}</p>' for b in dict.fromkeys(rel["bands"]) if b)
+            if "bands" in rel
+            else "",
+        )
+    )
+    parts.append(
+        _section(
+            "Police and probation",
+            png_img_html(figures.get("agencies"), "Police and probation"),
+            frame_html(tables["agencies"]),
+        )
+    )
+    parts.append(
+        _section("Drift by month", png_img_html(figures.get("drift"), "Drift"), frame_html(tables["drift"]))
+    )
     plan_parts = [png_img_html(figures.get("plan_findings"), "Plan findings")]
     if "plan_findings" in tables:
         plan_parts.append(frame_html(tables["plan_findings"]))
@@ -300,7 +383,8 @@ def report_html(tables: Mapping[str, pd.DataFrame], *, figures: Mapping[str, byt
     plan_parts.append(frame_html(tables["plans"], max_rows=max_rows))
     parts.append(_section("Risk management plans", *plan_parts))
     lines = "".join(f"<li>{esc(p)}</li>" for p in problems)
-    parts.append(_section("Records not scored", f"<ul>{lines}</ul>" if lines else
-                          "<p>Every record was scored.</p>"))
+    parts.append(
+        _section("Records not scored", f"<ul>{lines}</ul>" if lines else "<p>Every record was scored.</p>")
+    )
     parts.append("</body></html>")
     return "".join(parts)

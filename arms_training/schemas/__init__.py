@@ -30,8 +30,11 @@ MODELS: dict[str, type[BaseModel]] = {
 
 def generate(name: str) -> dict:
     schema = MODELS[name].model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": f"arms-training/{name}.schema.json", **schema}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"arms-training/{name}.schema.json",
+        **schema,
+    }
 
 
 def write() -> list[Path]:

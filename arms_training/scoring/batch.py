@@ -33,11 +33,33 @@ from arms_training.scoring.rules import (
 __all__ = ["BatchScores", "score_frames", "SCORE_COLUMNS"]
 
 SCORE_COLUMNS = (
-    "ok", "total", *PARTS, "n_factors", "n_exact", "n_within", "risk_diff", "risk_n",
-    "protective_diff", "protective_n", "exact_agreement", "within_one", "bias_risk",
-    "bias_protective", "bias_all", "precision", "recall", "f1", "priority_level_correct",
-    "level_correct", "unexplained_override", *PLAN_SHARES, "n_actions", "n_contraindicated",
-    "fu_significant_correct", "fu_ratings", "fu_level_correct",
+    "ok",
+    "total",
+    *PARTS,
+    "n_factors",
+    "n_exact",
+    "n_within",
+    "risk_diff",
+    "risk_n",
+    "protective_diff",
+    "protective_n",
+    "exact_agreement",
+    "within_one",
+    "bias_risk",
+    "bias_protective",
+    "bias_all",
+    "precision",
+    "recall",
+    "f1",
+    "priority_level_correct",
+    "level_correct",
+    "unexplained_override",
+    *PLAN_SHARES,
+    "n_actions",
+    "n_contraindicated",
+    "fu_significant_correct",
+    "fu_ratings",
+    "fu_level_correct",
 )
 
 
@@ -70,8 +92,9 @@ def _div(num, den, empty: float) -> np.ndarray:
 class _Group:
     """The rows of one framework, their keys and the lookup tables built from the rules."""
 
-    def __init__(self, fw: Framework, vids: list[str], keys: Mapping[str, AnswerKey],
-                 vignettes: Mapping[str, Vignette]):
+    def __init__(
+        self, fw: Framework, vids: list[str], keys: Mapping[str, AnswerKey], vignettes: Mapping[str, Vignette]
+    ):
         self.fw = fw
         self.factors = list(fw.factor_ids)
         self.scale = np.array(fw.scale_values, dtype=float)
@@ -100,14 +123,16 @@ class _Group:
                     self.expected_code[j, c] = self._code(exp)
                     if exp != INSUFFICIENT:
                         self.expected[j, c] = exp
-                    self.credit[j, c] = [factor_credit(g, exp, panel, adjacent_credit=adj)
-                                         for g in given_values]
+                    self.credit[j, c] = [
+                        factor_credit(g, exp, panel, adjacent_credit=adj) for g in given_values
+                    ]
                 if key.follow_up is not None and f in key.follow_up.ratings:
                     exp = key.follow_up.ratings[f]
                     self.fu_has[j, c] = True
                     self.fu_expected_code[j, c] = self._code(exp)
-                    self.fu_credit[j, c] = [follow_up_credit(g, exp, adjacent_credit=adj)
-                                            for g in given_values]
+                    self.fu_credit[j, c] = [
+                        follow_up_credit(g, exp, adjacent_credit=adj) for g in given_values
+                    ]
 
     def positions(self, df: pd.DataFrame, column: str, ids: tuple[str, ...]) -> np.ndarray:
         """Each value's position in ``ids`` (-1 for none) over a whole long frame, hashed once
@@ -153,8 +178,10 @@ def _suspect(frames: ResponseFrames, rows: np.ndarray, g: _Group, vj: np.ndarray
         kv = meta["key_version"].to_numpy()
         bad |= here & ~np.isnan(kv) & (kv != key.key_version)
     allowed = set(fw.factor_ids)
-    for values, insufficient in ((frames.ratings, frames.insufficient),
-                                 (frames.follow_up_ratings, frames.follow_up_insufficient)):
+    for values, insufficient in (
+        (frames.ratings, frames.insufficient),
+        (frames.follow_up_ratings, frames.follow_up_insufficient),
+    ):
         for f in values.columns:
             v = values[f].to_numpy()[rows]
             present = ~np.isnan(v) | insufficient[f].to_numpy()[rows]
@@ -162,8 +189,11 @@ def _suspect(frames: ResponseFrames, rows: np.ndarray, g: _Group, vj: np.ndarray
                 bad |= present
             else:
                 bad |= ~np.isnan(v) & ~np.isin(v, g.scale)
-    for column, ids in (("priority_level", fw.priority_ids),
-                        ("risk_management_level", fw.level_ids), ("fu_level", fw.level_ids)):
+    for column, ids in (
+        ("priority_level", fw.priority_ids),
+        ("risk_management_level", fw.level_ids),
+        ("fu_level", fw.level_ids),
+    ):
         col = meta[column]
         bad |= (col.notna() & ~col.isin(ids)).to_numpy()
     local = np.full(len(frames), -1, dtype=np.int64)  # frame row -> position in rows
@@ -179,9 +209,13 @@ def _suspect(frames: ResponseFrames, rows: np.ndarray, g: _Group, vj: np.ndarray
     return bad
 
 
-def score_frames(frames: ResponseFrames, keys: Mapping[str, AnswerKey], *,
-                 frameworks: Mapping[str, Framework] | None = None,
-                 vignettes: Mapping[str, Vignette] | None = None) -> BatchScores:
+def score_frames(
+    frames: ResponseFrames,
+    keys: Mapping[str, AnswerKey],
+    *,
+    frameworks: Mapping[str, Framework] | None = None,
+    vignettes: Mapping[str, Vignette] | None = None,
+) -> BatchScores:
     """Score every response in ``frames`` by the rules of :mod:`arms_training.scoring.rules`.
 
     Parameters
@@ -215,8 +249,7 @@ def score_frames(frames: ResponseFrames, keys: Mapping[str, AnswerKey], *,
             try:
                 fw = frameworks[fw_id] = framework_by_id(fw_id)
             except KeyError as exc:
-                problems += [unknown_framework_problem(meta["response_id"].iat[r], exc)
-                             for r in rows]
+                problems += [unknown_framework_problem(meta["response_id"].iat[r], exc) for r in rows]
                 continue
         vids = sorted(set(vid_all[rows]))
         g = _Group(fw, vids, keys, vignettes)
@@ -225,16 +258,20 @@ def score_frames(frames: ResponseFrames, keys: Mapping[str, AnswerKey], *,
         keep = np.ones(len(rows), dtype=bool)
         for i in np.flatnonzero(suspect):
             r = rows[i]
-            found = check_for_scoring(frames.objects[r], g.keys[vj[i]], fw,
-                                      vignette=g.vignettes[vj[i]])
+            found = check_for_scoring(frames.objects[r], g.keys[vj[i]], fw, vignette=g.vignettes[vj[i]])
             if found:
                 problems += found
                 keep[i] = False
         rows, vj = rows[keep], vj[keep]
         if len(rows):
             _score_group(frames, rows, vj, g, scores, wide, columns, findings)
-    empty = pd.DataFrame({"row": pd.Series(dtype=np.int64), "finding": pd.Series(dtype=object),
-                          "item": pd.Series(dtype=object)})
+    empty = pd.DataFrame(
+        {
+            "row": pd.Series(dtype=np.int64),
+            "finding": pd.Series(dtype=object),
+            "item": pd.Series(dtype=object),
+        }
+    )
     table = pd.DataFrame(scores)
     table["ok"] = table["ok"] == 1.0
     return BatchScores(
@@ -243,12 +280,20 @@ def score_frames(frames: ResponseFrames, keys: Mapping[str, AnswerKey], *,
         credit=pd.DataFrame(wide["credit"], columns=columns),
         exact=pd.DataFrame(wide["exact"], columns=columns),
         findings=pd.concat([empty, *findings], ignore_index=True) if findings else empty,
-        problems=problems)
+        problems=problems,
+    )
 
 
-def _score_group(frames: ResponseFrames, rows: np.ndarray, vj: np.ndarray, g: _Group,
-                 scores: dict[str, np.ndarray], wide: dict, columns: list[str],
-                 findings: list[pd.DataFrame]) -> None:
+def _score_group(
+    frames: ResponseFrames,
+    rows: np.ndarray,
+    vj: np.ndarray,
+    g: _Group,
+    scores: dict[str, np.ndarray],
+    wide: dict,
+    columns: list[str],
+    findings: list[pd.DataFrame],
+) -> None:
     fw, n = g.fw, len(rows)
     meta = frames.responses.iloc[rows]
     out: dict[str, np.ndarray] = {}
@@ -271,8 +316,11 @@ def _score_group(frames: ResponseFrames, rows: np.ndarray, vj: np.ndarray, g: _G
     out["exact_agreement"] = _div(out["n_exact"], n_key, 0.0)
     out["within_one"] = _div(out["n_within"], n_key, 0.0)
     kinds = np.array([fw.factor(f).kind for f in g.factors])
-    for name, mask in (("risk", kinds == "risk"), ("protective", kinds == "protective"),
-                       ("all", np.ones(len(kinds), dtype=bool))):
+    for name, mask in (
+        ("risk", kinds == "risk"),
+        ("protective", kinds == "protective"),
+        ("all", np.ones(len(kinds), dtype=bool)),
+    ):
         sel = numeric & mask[None, :]
         total = np.where(sel, diff, 0.0).sum(axis=1)  # integer differences: any order is exact
         count = sel.sum(axis=1)
@@ -303,8 +351,9 @@ def _score_group(frames: ResponseFrames, rows: np.ndarray, vj: np.ndarray, g: _G
     precision, recall = _div(hits, n_given, 1.0), _div(hits, n_expected, 1.0)
     denom = precision + recall
     f1 = _div(2 * precision * recall, denom, 0.0)
-    level_ok = (meta["priority_level"].to_numpy()
-                == np.array([k.priority_level for k in g.keys], dtype=object)[vj])
+    level_ok = (
+        meta["priority_level"].to_numpy() == np.array([k.priority_level for k in g.keys], dtype=object)[vj]
+    )
     out.update(precision=precision, recall=recall, f1=f1, priority_level_correct=level_ok)
     shares = fw.plan_rubric.priorities
     out["priorities"] = shares["factors"] * f1 + shares["level"] * np.where(level_ok, 1.0, 0.0)
@@ -331,12 +380,12 @@ def _score_group(frames: ResponseFrames, rows: np.ndarray, vj: np.ndarray, g: _G
 
 @dataclass
 class _Prio:
-    local_of: np.ndarray      # frame row -> local row (-1 outside the group)
-    fidx: pd.Index            # framework factor ids
-    local: np.ndarray         # each given priority's local row
-    factor: np.ndarray        # ... and factor position
+    local_of: np.ndarray  # frame row -> local row (-1 outside the group)
+    fidx: pd.Index  # framework factor ids
+    local: np.ndarray  # each given priority's local row
+    factor: np.ndarray  # ... and factor position
     n_given: np.ndarray
-    key: list[np.ndarray]     # key priorities' factor positions, per vignette
+    key: list[np.ndarray]  # key priorities' factor positions, per vignette
 
 
 def _expand(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -372,10 +421,8 @@ def _score_full(frames, rows, vj, g: _Group, meta, prio: _Prio, full, out, findi
     position = {lv: i for i, lv in enumerate(fw.level_ids)}
     gi = pd.Index(fw.level_ids).get_indexer(given).astype(float)
     gi[gi < 0] = np.nan
-    ei = np.array([position.get(k.risk_management_level, np.nan) for k in g.keys],
-                  dtype=float)[vj]
-    base = np.where(given == expected, 1.0,
-                    np.where(np.abs(gi - ei) == 1, rubric.adjacent_credit, 0.0))
+    ei = np.array([position.get(k.risk_management_level, np.nan) for k in g.keys], dtype=float)[vj]
+    base = np.where(given == expected, 1.0, np.where(np.abs(gi - ei) == 1, rubric.adjacent_credit, 0.0))
     base = np.where(has_given, base, 0.0)
     level = np.where(unexplained, base * rubric.unexplained_override_factor, base)
     out["level"] = np.where(full, level, nan)
@@ -409,15 +456,15 @@ def _score_full(frames, rows, vj, g: _Group, meta, prio: _Prio, full, out, findi
         present = chosen[here[:, None] * K + ess[None, :]]
         covered[here] = present.sum(axis=1)
         missing_rows, missing_cols = np.nonzero(~present)
-        found.append((here[missing_rows], "missing_essential",
-                      np.array(ids, dtype=object)[ess[missing_cols]]))
+        found.append(
+            (here[missing_rows], "missing_essential", np.array(ids, dtype=object)[ess[missing_cols]])
+        )
         contra = iidx.get_indexer(sorted({c.intervention for c in key.plan.contraindicated}))
         contra = contra[contra >= 0]
         hit = chosen[here[:, None] * K + contra[None, :]]
         n_contra[here] = hit.sum(axis=1)
         hit_rows, hit_cols = np.nonzero(hit)
-        found.append((here[hit_rows], "contraindicated",
-                      np.array(ids, dtype=object)[contra[hit_cols]]))
+        found.append((here[hit_rows], "contraindicated", np.array(ids, dtype=object)[contra[hit_cols]]))
     n_essential = np.array([len(k.plan.essential) for k in g.keys])[vj]
     # Addressed factors: those listed, else the catalogue's for the intervention.
     af = frames.action_factors
@@ -426,8 +473,12 @@ def _score_full(frames, rows, vj, g: _Group, meta, prio: _Prio, full, out, findi
     keep[keep] = full[fl[keep]]
     fl, fpos = fl[keep], af["position"].to_numpy(dtype=np.int64)[keep]
     ff = g.positions(af, "factor", tuple(g.factors))[keep]
-    catalogue = [prio.fidx.get_indexer(list(fw.intervention(i).factors)) if i != "other"
-                 else np.array([], dtype=np.int64) for i in ids]
+    catalogue = [
+        prio.fidx.get_indexer(list(fw.intervention(i).factors))
+        if i != "other"
+        else np.array([], dtype=np.int64)
+        for i in ids
+    ]
     cat_len = np.array([len(c) for c in catalogue])
     cat_start = np.concatenate([[0], np.cumsum(cat_len)[:-1]])
     cat_flat = np.concatenate(catalogue).astype(np.int64)
@@ -449,8 +500,7 @@ def _score_full(frames, rows, vj, g: _Group, meta, prio: _Prio, full, out, findi
     n_targets = np.bincount(t_local, minlength=n)
     hit = addressed[t_local * F + t_factor]
     n_hit = np.bincount(t_local[hit], minlength=n)
-    found.append((t_local[~hit], "unaddressed_priority",
-                  np.array(g.factors, dtype=object)[t_factor[~hit]]))
+    found.append((t_local[~hit], "unaddressed_priority", np.array(g.factors, dtype=object)[t_factor[~hit]]))
     required = sum(1 << ACTION_FIELDS.index(f) for f in rubric.complete_action_fields)
     complete = (afilled & required) == required
     n_incomplete = np.bincount(al[~complete], minlength=n)
@@ -466,15 +516,16 @@ def _score_full(frames, rows, vj, g: _Group, meta, prio: _Prio, full, out, findi
     linked_table[fl[is_protective[ff]] * P + fpos[is_protective[ff]]] = True
     linked = linked_table[al * P + apos]
     kinds = np.array([fw.intervention(i).kind if i != "other" else "" for i in ids])[ai]
-    builds = np.array([i != "other" and bool(set(fw.intervention(i).factors)
-                                             & {g.factors[c] for c in protective})
-                       for i in ids])[ai]
-    constructive_action = ((kinds == "both") & linked) | (
-        (kinds == "constructive") & (linked | builds))
+    builds = np.array(
+        [
+            i != "other" and bool(set(fw.intervention(i).factors) & {g.factors[c] for c in protective})
+            for i in ids
+        ]
+    )[ai]
+    constructive_action = ((kinds == "both") & linked) | ((kinds == "constructive") & (linked | builds))
     constructive = np.bincount(al[constructive_action], minlength=n) > 0
     any_action = n_actions > 0
-    found.append((np.flatnonzero(full & any_action & ~constructive),
-                  "no_constructive_for_protective", ""))
+    found.append((np.flatnonzero(full & any_action & ~constructive), "no_constructive_for_protective", ""))
     found.append((np.flatnonzero(full & ~any_action), "no_actions", ""))
     shares = {
         "essential_covered": _div(covered, n_essential, 0.0),
@@ -505,11 +556,13 @@ def _score_full(frames, rows, vj, g: _Group, meta, prio: _Prio, full, out, findi
         for c in cols:
             acc = acc + credit[:, c]
         ratings_score = _div(acc, fu_has.sum(1), 1.0)
-        sig_exp = np.array([float(k.follow_up.significant_change) if k.follow_up else np.nan
-                            for k in g.keys])[vj]
+        sig_exp = np.array(
+            [float(k.follow_up.significant_change) if k.follow_up else np.nan for k in g.keys]
+        )[vj]
         sig_ok = meta["fu_significant"].to_numpy() == sig_exp
-        lvl_exp = np.array([k.follow_up.risk_management_level if k.follow_up else None
-                            for k in g.keys], dtype=object)[vj]
+        lvl_exp = np.array(
+            [k.follow_up.risk_management_level if k.follow_up else None for k in g.keys], dtype=object
+        )[vj]
         lvl_ok = meta["fu_level"].to_numpy(dtype=object) == lvl_exp
         total = ((0.0 + np.where(sig_ok, 1.0, 0.0)) + ratings_score) + np.where(lvl_ok, 1.0, 0.0)
         out["follow_up"] = np.where(has_fu, total / 3, nan)
@@ -521,9 +574,17 @@ def _score_full(frames, rows, vj, g: _Group, meta, prio: _Prio, full, out, findi
 
     found.append((np.flatnonzero(has_fu & ~sig_ok), "significant_change_misjudged", ""))
     local = np.concatenate([f[0] for f in found]).astype(np.int64)
-    findings.append(pd.DataFrame({
-        "row": rows[local],
-        "finding": np.concatenate([np.full(len(f[0]), f[1], dtype=object) for f in found]),
-        "item": np.concatenate([f[2] if isinstance(f[2], np.ndarray)
-                                else np.full(len(f[0]), f[2], dtype=object) for f in found]),
-    }))
+    findings.append(
+        pd.DataFrame(
+            {
+                "row": rows[local],
+                "finding": np.concatenate([np.full(len(f[0]), f[1], dtype=object) for f in found]),
+                "item": np.concatenate(
+                    [
+                        f[2] if isinstance(f[2], np.ndarray) else np.full(len(f[0]), f[2], dtype=object)
+                        for f in found
+                    ]
+                ),
+            }
+        )
+    )

@@ -17,7 +17,12 @@ if TYPE_CHECKING:
     from arms_training.framework import Framework
 
 __all__ = [
-    "FactorScore", "PriorityScore", "LevelScore", "PlanScore", "FollowUpScore", "ScoreReport",
+    "FactorScore",
+    "PriorityScore",
+    "LevelScore",
+    "PlanScore",
+    "FollowUpScore",
+    "ScoreReport",
     "build_feedback",
 ]
 
@@ -42,11 +47,19 @@ class FactorScore:
     evidence_given: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "given": self.given,
-                "expected": self.expected, "difference": self.difference, "credit": self.credit,
-                "within_one": self.within_one, "panel": list(self.panel),
-                "rationale": self.rationale, "evidence": list(self.evidence),
-                "evidence_given": list(self.evidence_given)}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "given": self.given,
+            "expected": self.expected,
+            "difference": self.difference,
+            "credit": self.credit,
+            "within_one": self.within_one,
+            "panel": list(self.panel),
+            "rationale": self.rationale,
+            "evidence": list(self.evidence),
+            "evidence_given": list(self.evidence_given),
+        }
 
 
 @dataclass(frozen=True)
@@ -75,10 +88,16 @@ class LevelScore:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"given": self.given, "expected": self.expected, "matrix": self.matrix,
-                "correct": self.correct, "override_rationale": self.override_rationale,
-                "unexplained_override": self.unexplained_override,
-                "findings": list(self.findings), "score": self.score}
+        return {
+            "given": self.given,
+            "expected": self.expected,
+            "matrix": self.matrix,
+            "correct": self.correct,
+            "override_rationale": self.override_rationale,
+            "unexplained_override": self.unexplained_override,
+            "findings": list(self.findings),
+            "score": self.score,
+        }
 
 
 @dataclass(frozen=True)
@@ -87,23 +106,26 @@ class PlanScore:
     shares: dict[str, float]
     penalty: float
     unaddressed_priorities: tuple[str, ...]
-    missing_essential: tuple[tuple[str, str], ...]          # (intervention, why)
-    contraindicated: tuple[tuple[str, str], ...]            # (intervention, why)
+    missing_essential: tuple[tuple[str, str], ...]  # (intervention, why)
+    contraindicated: tuple[tuple[str, str], ...]  # (intervention, why)
     incomplete_actions: tuple[tuple[int, str, tuple[str, ...]], ...]  # (index, intervention, missing)
     constructive_for_protective: bool
     n_actions: int
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "score": self.score, **self.shares,
+            "score": self.score,
+            **self.shares,
             "constructive_for_protective": self.constructive_for_protective,
             "constructive_for_protective_share": self.shares["constructive_for_protective"],
-            "penalty": self.penalty, "n_actions": self.n_actions,
+            "penalty": self.penalty,
+            "n_actions": self.n_actions,
             "unaddressed_priorities": list(self.unaddressed_priorities),
             "missing_essential": [{"intervention": i, "why": w} for i, w in self.missing_essential],
             "contraindicated": [{"intervention": i, "why": w} for i, w in self.contraindicated],
-            "incomplete_actions": [{"index": i, "intervention": iv, "missing": list(m)}
-                                   for i, iv, m in self.incomplete_actions],
+            "incomplete_actions": [
+                {"index": i, "intervention": iv, "missing": list(m)} for i, iv, m in self.incomplete_actions
+            ],
         }
 
 
@@ -123,14 +145,18 @@ class FollowUpScore:
     def to_dict(self) -> dict[str, Any]:
         return {
             "score": self.score,
-            "significant_change": {"given": self.significant_given,
-                                   "expected": self.significant_expected,
-                                   "correct": self.significant_correct},
-            "factors": {f: {"given": g, "expected": e, "credit": c}
-                        for f, (g, e, c) in self.factors.items()},
+            "significant_change": {
+                "given": self.significant_given,
+                "expected": self.significant_expected,
+                "correct": self.significant_correct,
+            },
+            "factors": {f: {"given": g, "expected": e, "credit": c} for f, (g, e, c) in self.factors.items()},
             "ratings_score": self.ratings_score,
-            "level": {"given": self.level_given, "expected": self.level_expected,
-                      "correct": self.level_correct},
+            "level": {
+                "given": self.level_given,
+                "expected": self.level_expected,
+                "correct": self.level_correct,
+            },
             "why": self.why,
         }
 
@@ -179,13 +205,21 @@ class ScoreReport:
             "factors": {f: fs.to_dict() for f, fs in self.factors.items()},
             "exact_agreement": self.exact_agreement,
             "within_one": self.within_one,
-            "bias": {"risk": self.bias_risk, "protective": self.bias_protective,
-                     "all": self.bias_all},
-            "priorities": {"given": list(p.given), "expected": list(p.expected),
-                           "precision": p.precision, "recall": p.recall, "f1": p.f1,
-                           "missed": list(p.missed), "extra": list(p.extra)},
-            "priority_level": {"given": p.level_given, "expected": p.level_expected,
-                               "correct": p.level_correct},
+            "bias": {"risk": self.bias_risk, "protective": self.bias_protective, "all": self.bias_all},
+            "priorities": {
+                "given": list(p.given),
+                "expected": list(p.expected),
+                "precision": p.precision,
+                "recall": p.recall,
+                "f1": p.f1,
+                "missed": list(p.missed),
+                "extra": list(p.extra),
+            },
+            "priority_level": {
+                "given": p.level_given,
+                "expected": p.level_expected,
+                "correct": p.level_correct,
+            },
             "level": self.level.to_dict() if self.level else None,
             "plan": self.plan.to_dict() if self.plan else None,
             "follow_up": self.follow_up.to_dict() if self.follow_up else None,
@@ -200,6 +234,7 @@ def build_feedback(report: ScoreReport, key: AnswerKey, fw: Framework) -> ScoreR
     "follow_up": [...]}``; per factor the expert rationale and evidence, per plan finding the
     key's ``why``.
     """
+
     def iv(intervention: str) -> str:
         if intervention in fw.intervention_ids:
             return fw.intervention(intervention).label
@@ -207,23 +242,31 @@ def build_feedback(report: ScoreReport, key: AnswerKey, fw: Framework) -> ScoreR
 
     factors = {}
     for f, fs in report.factors.items():
-        verdict = "matches the panel consensus" if fs.given == fs.expected else (
-            f"the panel consensus is {fw.rating_label(fs.expected)}")
+        verdict = (
+            "matches the panel consensus"
+            if fs.given == fs.expected
+            else (f"the panel consensus is {fw.rating_label(fs.expected)}")
+        )
         panel = ", ".join(str(r) for r in fs.panel)
-        text = (f"{fs.name}: you rated {fw.rating_label(fs.given)}; {verdict} "
-                f"(panel: {panel}; credit {fs.credit:.2f}). {fs.rationale}")
+        text = (
+            f"{fs.name}: you rated {fw.rating_label(fs.given)}; {verdict} "
+            f"(panel: {panel}; credit {fs.credit:.2f}). {fs.rationale}"
+        )
         if fs.evidence:
             text += f" Evidence: paragraphs {', '.join(fs.evidence)}."
         factors[f] = text
     pr = report.priorities
     name = {f.id: f.name for f in fw.factors}
-    priorities = [f"{name.get(f, f)} is a priority for work in the key; you did not mark it."
-                  for f in pr.missed]
+    priorities = [
+        f"{name.get(f, f)} is a priority for work in the key; you did not mark it." for f in pr.missed
+    ]
     priorities += [f"You marked {name.get(f, f)} as a priority; the key does not." for f in pr.extra]
     if not pr.level_correct:
         given = fw.label("priority", pr.level_given) if pr.level_given else "none"
-        priorities.append(f"Overall priority for work: you chose {given}; the key says "
-                          f"{fw.label('priority', pr.level_expected)}.")
+        priorities.append(
+            f"Overall priority for work: you chose {given}; the key says "
+            f"{fw.label('priority', pr.level_expected)}."
+        )
     plan: list[str] = []
     if report.plan is not None:
         ps = report.plan
@@ -231,13 +274,15 @@ def build_feedback(report: ScoreReport, key: AnswerKey, fw: Framework) -> ScoreR
             plan.append("The plan has no actions.")
         plan += [f"Missing essential action: {iv(i)}. {why}" for i, why in ps.missing_essential]
         plan += [f"Contraindicated action chosen: {iv(i)}. {why}" for i, why in ps.contraindicated]
-        plan += [f"Priority {name.get(f, f)} is not addressed by any action."
-                 for f in ps.unaddressed_priorities]
-        plan += [f"Action {i + 1} ({iv(intervention)}) does not record: {', '.join(gaps)}."
-                 for i, intervention, gaps in ps.incomplete_actions]
+        plan += [
+            f"Priority {name.get(f, f)} is not addressed by any action." for f in ps.unaddressed_priorities
+        ]
+        plan += [
+            f"Action {i + 1} ({iv(intervention)}) does not record: {', '.join(gaps)}."
+            for i, intervention, gaps in ps.incomplete_actions
+        ]
         if ps.n_actions and not ps.constructive_for_protective:
-            plan.append("No action builds a protective factor: balance restriction with "
-                        "rehabilitation.")
+            plan.append("No action builds a protective factor: balance restriction with rehabilitation.")
     follow_up: list[str] = []
     if report.follow_up is not None:
         fu = report.follow_up
@@ -245,9 +290,12 @@ def build_feedback(report: ScoreReport, key: AnswerKey, fw: Framework) -> ScoreR
         if not fu.significant_correct:
             follow_up.append(f"The change at review is {verdict}. {fu.why}")
         if not fu.level_correct:
-            follow_up.append(f"The key's level after review is "
-                             f"{fw.label('level', fu.level_expected)}.")
-    feedback = {"factors": factors, "priorities": priorities,
-                "level": list(report.level.findings) if report.level else [],
-                "plan": plan, "follow_up": follow_up}
+            follow_up.append(f"The key's level after review is {fw.label('level', fu.level_expected)}.")
+    feedback = {
+        "factors": factors,
+        "priorities": priorities,
+        "level": list(report.level.findings) if report.level else [],
+        "plan": plan,
+        "follow_up": follow_up,
+    }
     return dataclasses.replace(report, feedback=feedback)

@@ -78,16 +78,36 @@ if TYPE_CHECKING:
     from arms_training.content import Library
 
 __all__ = [
-    "ScoringError", "ScoreReport", "FactorScore", "PriorityScore", "LevelScore", "PlanScore",
-    "FollowUpScore", "score", "score_response", "check_for_scoring", "factor_credit",
-    "follow_up_credit", "priority_scores", "priorities_part", "level_credit", "plan_part",
-    "follow_up_part", "combine_parts", "parts_asked", "addressed_factors", "builds_protective",
-    "missing_fields", "no_key_problem", "unknown_framework_problem", "PARTS", "PLAN_SHARES",
+    "ScoringError",
+    "ScoreReport",
+    "FactorScore",
+    "PriorityScore",
+    "LevelScore",
+    "PlanScore",
+    "FollowUpScore",
+    "score",
+    "score_response",
+    "check_for_scoring",
+    "factor_credit",
+    "follow_up_credit",
+    "priority_scores",
+    "priorities_part",
+    "level_credit",
+    "plan_part",
+    "follow_up_part",
+    "combine_parts",
+    "parts_asked",
+    "addressed_factors",
+    "builds_protective",
+    "missing_fields",
+    "no_key_problem",
+    "unknown_framework_problem",
+    "PARTS",
+    "PLAN_SHARES",
 ]
 
 PARTS = ("ratings", "priorities", "level", "plan", "follow_up")
-PLAN_SHARES = ("essential_covered", "priorities_addressed", "actions_complete",
-               "constructive_for_protective")
+PLAN_SHARES = ("essential_covered", "priorities_addressed", "actions_complete", "constructive_for_protective")
 
 
 class ScoringError(ValueError):
@@ -115,8 +135,9 @@ def _numeric(rating: Rating | None) -> bool:
     return rating is not None and rating != INSUFFICIENT
 
 
-def factor_credit(given: Rating | None, expected: Rating, panel: Sequence[Rating], *,
-                  adjacent_credit: float) -> float:
+def factor_credit(
+    given: Rating | None, expected: Rating, panel: Sequence[Rating], *, adjacent_credit: float
+) -> float:
     """Credit (0..1) for one factor rating; see the module docstring for the rules.
 
     >>> factor_credit(1, 1, [1, 1, 2], adjacent_credit=0.5)
@@ -163,17 +184,26 @@ def priorities_part(f1: float, level_correct: bool, shares: Mapping[str, float])
     return shares["factors"] * f1 + shares["level"] * (1.0 if level_correct else 0.0)
 
 
-def level_credit(given: str | None, expected: str, level_ids: Sequence[str], *,
-                 adjacent_credit: float, unexplained: bool,
-                 unexplained_factor: float) -> float:
+def level_credit(
+    given: str | None,
+    expected: str,
+    level_ids: Sequence[str],
+    *,
+    adjacent_credit: float,
+    unexplained: bool,
+    unexplained_factor: float,
+) -> float:
     """Level score: 1 right, ``adjacent_credit`` one step off, else 0; times
     ``unexplained_factor`` when it departs from the matrix without a rationale."""
     if given is None:
         return 0.0
     if given == expected:
         base = 1.0
-    elif given in level_ids and expected in level_ids and \
-            abs(level_ids.index(given) - level_ids.index(expected)) == 1:
+    elif (
+        given in level_ids
+        and expected in level_ids
+        and abs(level_ids.index(given) - level_ids.index(expected)) == 1
+    ):
         base = adjacent_credit
     else:
         base = 0.0
@@ -189,8 +219,7 @@ def plan_part(shares: dict[str, float], n_contraindicated: int, framework: Frame
 
 
 def follow_up_part(significant_correct: bool, ratings_score: float, level_correct: bool) -> float:
-    return _seq_sum((1.0 if significant_correct else 0.0, ratings_score,
-                     1.0 if level_correct else 0.0)) / 3
+    return _seq_sum((1.0 if significant_correct else 0.0, ratings_score, 1.0 if level_correct else 0.0)) / 3
 
 
 def parts_asked(mode: str, has_follow_up: bool) -> tuple[str, ...]:
@@ -246,8 +275,9 @@ def missing_fields(action, fields: Sequence[str]) -> list[str]:
 # ------------------------------------------------------------------------------- validation
 
 
-def check_for_scoring(response: Response, key: AnswerKey, framework: Framework, *,
-                      vignette: Vignette | None = None) -> list[Problem]:
+def check_for_scoring(
+    response: Response, key: AnswerKey, framework: Framework, *, vignette: Vignette | None = None
+) -> list[Problem]:
     """Everything that stops ``response`` being scored; each problem names the response id."""
     where = f"response {response.response_id}"
     out: list[Problem] = []
@@ -256,19 +286,24 @@ def check_for_scoring(response: Response, key: AnswerKey, framework: Framework, 
         out.append(Problem(where, field, message))
 
     if response.vignette_id != key.vignette_id:
-        bad("vignette_id", f"'{response.vignette_id}' but the answer key is for "
-                           f"'{key.vignette_id}'")
+        bad("vignette_id", f"'{response.vignette_id}' but the answer key is for '{key.vignette_id}'")
     if vignette is not None:
         if vignette.id != response.vignette_id:
             bad("vignette_id", f"'{response.vignette_id}' but the vignette is '{vignette.id}'")
         elif vignette.version != response.vignette_version:
-            bad("vignette_version", f"written against vignette version "
+            bad(
+                "vignette_version",
+                f"written against vignette version "
                 f"{response.vignette_version}, the installed vignette is version "
-                f"{vignette.version}")
+                f"{vignette.version}",
+            )
     if response.key_version is not None and response.key_version != key.key_version:
-        bad("key_version", f"scored against key version {response.key_version}, this key is "
-                           f"version {key.key_version}; re-scoring against a new key is an "
-                           "explicit act")
+        bad(
+            "key_version",
+            f"scored against key version {response.key_version}, this key is "
+            f"version {key.key_version}; re-scoring against a new key is an "
+            "explicit act",
+        )
     if response.framework != framework.id:
         bad("framework", f"'{response.framework}' but scoring with '{framework.id}'")
     if key.framework != framework.id:
@@ -278,11 +313,15 @@ def check_for_scoring(response: Response, key: AnswerKey, framework: Framework, 
     def ratings(field: str, values: dict) -> None:
         for factor, rating in values.items():
             if factor not in factor_ids:
-                bad(f"{field}.{factor}", f"unknown factor '{factor}'; allowed: "
-                                         f"{', '.join(framework.factor_ids)}")
+                bad(
+                    f"{field}.{factor}",
+                    f"unknown factor '{factor}'; allowed: {', '.join(framework.factor_ids)}",
+                )
             elif not framework.is_valid_rating(rating):
-                bad(f"{field}.{factor}", f"rating {rating!r} is not on the scale; allowed: "
-                                         f"{framework.allowed_ratings()}")
+                bad(
+                    f"{field}.{factor}",
+                    f"rating {rating!r} is not on the scale; allowed: {framework.allowed_ratings()}",
+                )
 
     ratings("ratings", response.ratings)
     for i, factor in enumerate(response.priorities):
@@ -304,16 +343,19 @@ def check_for_scoring(response: Response, key: AnswerKey, framework: Framework, 
         ratings("follow_up.ratings", response.follow_up.ratings)
         level = response.follow_up.risk_management_level
         if level is not None and level not in framework.level_ids:
-            bad("follow_up.risk_management_level", f"unknown value '{level}'; allowed: "
-                                                    f"{', '.join(framework.level_ids)}")
+            bad(
+                "follow_up.risk_management_level",
+                f"unknown value '{level}'; allowed: {', '.join(framework.level_ids)}",
+            )
     return out
 
 
 # ----------------------------------------------------------------------------------- score
 
 
-def score(response: Response, key: AnswerKey, framework: Framework, *,
-          vignette: Vignette | None = None) -> ScoreReport:
+def score(
+    response: Response, key: AnswerKey, framework: Framework, *, vignette: Vignette | None = None
+) -> ScoreReport:
     """Score one response against its answer key.
 
     Parameters
@@ -351,11 +393,17 @@ def score(response: Response, key: AnswerKey, framework: Framework, *,
     precision, recall, f1 = priority_scores(given_p, key.priorities)
     level_ok = response.priority_level == key.priority_level
     priorities = PriorityScore(
-        given=tuple(given_p), expected=key.priorities, precision=precision, recall=recall, f1=f1,
+        given=tuple(given_p),
+        expected=key.priorities,
+        precision=precision,
+        recall=recall,
+        f1=f1,
         missed=tuple(f for f in key.priorities if f not in given_p),
         extra=tuple(f for f in given_p if f not in key.priorities),
-        level_given=response.priority_level, level_expected=key.priority_level,
-        level_correct=level_ok)
+        level_given=response.priority_level,
+        level_expected=key.priority_level,
+        level_correct=level_ok,
+    )
     part_scores["priorities"] = priorities_part(f1, level_ok, framework.plan_rubric.priorities)
 
     level = plan = follow_up = None
@@ -370,20 +418,33 @@ def score(response: Response, key: AnswerKey, framework: Framework, *,
     total, weights = combine_parts(part_scores, framework)
 
     def bias(kind: str | None) -> float | None:
-        diffs = [f.difference for f in factors.values()
-                 if f.difference is not None and (kind is None or f.kind == kind)]
+        diffs = [
+            f.difference
+            for f in factors.values()
+            if f.difference is not None and (kind is None or f.kind == kind)
+        ]
         return _seq_sum(diffs) / len(diffs) if diffs else None
 
     report = ScoreReport(
-        response_id=str(response.response_id), vignette_id=response.vignette_id,
-        vignette_version=response.vignette_version, key_version=key.key_version,
-        framework=framework.id, mode=response.mode, total=total,
+        response_id=str(response.response_id),
+        vignette_id=response.vignette_id,
+        vignette_version=response.vignette_version,
+        key_version=key.key_version,
+        framework=framework.id,
+        mode=response.mode,
+        total=total,
         parts={p: (part_scores[p], weights[p]) for p in part_scores},
         factors=factors,
         exact_agreement=sum(f.given == f.expected for f in factors.values()) / n if n else 0.0,
         within_one=sum(f.within_one for f in factors.values()) / n if n else 0.0,
-        bias_risk=bias("risk"), bias_protective=bias("protective"), bias_all=bias(None),
-        priorities=priorities, level=level, plan=plan, follow_up=follow_up)
+        bias_risk=bias("risk"),
+        bias_protective=bias("protective"),
+        bias_all=bias(None),
+        priorities=priorities,
+        level=level,
+        plan=plan,
+        follow_up=follow_up,
+    )
     return build_feedback(report, key, framework)
 
 
@@ -399,21 +460,30 @@ def _score_factors(response: Response, key: AnswerKey, fw: Framework) -> dict[st
         panel = tuple(m.ratings[factor.id] for m in key.panel if factor.id in m.ratings)
         numeric = _numeric(given) and _numeric(expected)
         out[factor.id] = FactorScore(
-            factor=factor.id, name=factor.name, kind=factor.kind, given=given, expected=expected,
+            factor=factor.id,
+            name=factor.name,
+            kind=factor.kind,
+            given=given,
+            expected=expected,
             difference=given - expected if numeric else None,  # type: ignore[operator]
             credit=factor_credit(given, expected, panel, adjacent_credit=adjacent),
             within_one=given == expected or (numeric and abs(given - expected) <= 1),  # type: ignore[operator]
-            panel=panel, rationale=entry.rationale, evidence=entry.evidence,
-            evidence_given=tuple(response.evidence.get(factor.id, ())))
+            panel=panel,
+            rationale=entry.rationale,
+            evidence=entry.evidence,
+            evidence_given=tuple(response.evidence.get(factor.id, ())),
+        )
     return out
 
 
-def _score_level(response: Response, key: AnswerKey, fw: Framework,
-                 vignette: Vignette | None) -> LevelScore:
+def _score_level(response: Response, key: AnswerKey, fw: Framework, vignette: Vignette | None) -> LevelScore:
     given = response.risk_management_level
     matrix = None
-    if vignette is not None and response.priority_level is not None and \
-            vignette.static_tool.category in fw.level_matrix:
+    if (
+        vignette is not None
+        and response.priority_level is not None
+        and vignette.static_tool.category in fw.level_matrix
+    ):
         matrix = fw.level_for(vignette.static_tool.category, response.priority_level)
     rationale = (response.override_rationale or "").strip() or None
     unexplained = given is not None and matrix is not None and given != matrix and not rationale
@@ -426,20 +496,30 @@ def _score_level(response: Response, key: AnswerKey, fw: Framework,
             f"'{fw.label('level', matrix)}' for static category "
             f"'{fw.label('static', vignette.static_tool.category)}' and your priority for work "
             f"'{fw.label('priority', response.priority_level)}', but no override rationale was "
-            "recorded. An override must say why.")
+            "recorded. An override must say why."
+        )
     if given is not None and given != key.risk_management_level:
         text = f"The key's level of risk management is '{fw.label('level', key.risk_management_level)}'."
         if key.override_rationale:
             text += f" The panel overrode the matrix: {key.override_rationale}"
         findings.append(text)
     return LevelScore(
-        given=given, expected=key.risk_management_level, matrix=matrix,
-        correct=given == key.risk_management_level, override_rationale=rationale,
-        unexplained_override=unexplained, findings=tuple(findings),
-        score=level_credit(given, key.risk_management_level, fw.level_ids,
-                           adjacent_credit=fw.plan_rubric.adjacent_credit,
-                           unexplained=unexplained,
-                           unexplained_factor=fw.plan_rubric.unexplained_override_factor))
+        given=given,
+        expected=key.risk_management_level,
+        matrix=matrix,
+        correct=given == key.risk_management_level,
+        override_rationale=rationale,
+        unexplained_override=unexplained,
+        findings=tuple(findings),
+        score=level_credit(
+            given,
+            key.risk_management_level,
+            fw.level_ids,
+            adjacent_credit=fw.plan_rubric.adjacent_credit,
+            unexplained=unexplained,
+            unexplained_factor=fw.plan_rubric.unexplained_override_factor,
+        ),
+    )
 
 
 def _score_plan(response: Response, key: AnswerKey, fw: Framework) -> PlanScore:
@@ -447,10 +527,10 @@ def _score_plan(response: Response, key: AnswerKey, fw: Framework) -> PlanScore:
     actions = response.plan
     chosen = {a.intervention for a in actions}
     covered = [e for e in key.plan.essential if e.intervention in chosen]
-    missing = tuple((e.intervention, e.why) for e in key.plan.essential
-                    if e.intervention not in chosen)
-    contra = tuple(dict.fromkeys((c.intervention, c.why) for c in key.plan.contraindicated
-                                 if c.intervention in chosen))
+    missing = tuple((e.intervention, e.why) for e in key.plan.essential if e.intervention not in chosen)
+    contra = tuple(
+        dict.fromkeys((c.intervention, c.why) for c in key.plan.contraindicated if c.intervention in chosen)
+    )
     addressed: set[str] = set()
     for a in actions:
         addressed |= addressed_factors(a.factors, a.intervention, fw)
@@ -472,11 +552,16 @@ def _score_plan(response: Response, key: AnswerKey, fw: Framework) -> PlanScore:
         shares = dict.fromkeys(PLAN_SHARES, 0.0)
     n_contra = len({c[0] for c in contra})
     return PlanScore(
-        score=plan_part(shares, n_contra, fw), shares=shares,
+        score=plan_part(shares, n_contra, fw),
+        shares=shares,
         penalty=rubric.contraindicated_penalty * n_contra,
         unaddressed_priorities=unaddressed,
-        missing_essential=missing, contraindicated=contra, incomplete_actions=tuple(incomplete),
-        constructive_for_protective=constructive, n_actions=len(actions))
+        missing_essential=missing,
+        contraindicated=contra,
+        incomplete_actions=tuple(incomplete),
+        constructive_for_protective=constructive,
+        n_actions=len(actions),
+    )
 
 
 def _score_follow_up(response: Response, key: AnswerKey, fw: Framework) -> FollowUpScore:
@@ -488,21 +573,35 @@ def _score_follow_up(response: Response, key: AnswerKey, fw: Framework) -> Follo
     ratings = given.ratings if given else {}
     level = given.risk_management_level if given else None
     adjacent = fw.plan_rubric.adjacent_credit
-    factors = {f: (ratings.get(f), kfu.ratings[f],
-                   follow_up_credit(ratings.get(f), kfu.ratings[f], adjacent_credit=adjacent))
-               for f in fw.factor_ids if f in kfu.ratings}
+    factors = {
+        f: (
+            ratings.get(f),
+            kfu.ratings[f],
+            follow_up_credit(ratings.get(f), kfu.ratings[f], adjacent_credit=adjacent),
+        )
+        for f in fw.factor_ids
+        if f in kfu.ratings
+    }
     ratings_score = _seq_sum(c for _, _, c in factors.values()) / len(factors) if factors else 1.0
     sig_ok = sig is not None and sig == kfu.significant_change
     level_ok = level == kfu.risk_management_level
     return FollowUpScore(
-        significant_given=sig, significant_expected=kfu.significant_change,
-        significant_correct=sig_ok, factors=factors, ratings_score=ratings_score,
-        level_given=level, level_expected=kfu.risk_management_level, level_correct=level_ok,
-        why=kfu.why, score=follow_up_part(sig_ok, ratings_score, level_ok))
+        significant_given=sig,
+        significant_expected=kfu.significant_change,
+        significant_correct=sig_ok,
+        factors=factors,
+        ratings_score=ratings_score,
+        level_given=level,
+        level_expected=kfu.risk_management_level,
+        level_correct=level_ok,
+        why=kfu.why,
+        score=follow_up_part(sig_ok, ratings_score, level_ok),
+    )
 
 
-def score_response(response: Response, *, library: Library | None = None,
-                   framework: Framework | None = None) -> ScoreReport:
+def score_response(
+    response: Response, *, library: Library | None = None, framework: Framework | None = None
+) -> ScoreReport:
     """Score against the installed library: look up key, vignette and framework by id.
 
     Pass ``library`` when scoring many responses: loading it parses every content file.
@@ -519,8 +618,7 @@ def score_response(response: Response, *, library: Library | None = None,
     library = library if library is not None else load_library()
     key = library.keys.get(response.vignette_id)
     if key is None:
-        raise ScoringError(no_key_problem(str(response.response_id), response.vignette_id,
-                                          library.keys))
+        raise ScoringError(no_key_problem(str(response.response_id), response.vignette_id, library.keys))
     if framework is None:
         try:
             framework = framework_by_id(response.framework)
@@ -532,8 +630,11 @@ def score_response(response: Response, *, library: Library | None = None,
 def no_key_problem(response_id: str, vignette_id: str, known: Iterable[str]) -> Problem:
     """The problem for a response whose vignette has no answer key (shared with the batch)."""
     names = ", ".join(sorted(known)) or "none installed"
-    return Problem(f"response {response_id}", "vignette_id",
-                   f"no answer key for vignette '{vignette_id}'; known: {names}")
+    return Problem(
+        f"response {response_id}",
+        "vignette_id",
+        f"no answer key for vignette '{vignette_id}'; known: {names}",
+    )
 
 
 def unknown_framework_problem(response_id: str, error: KeyError) -> Problem:

@@ -13,16 +13,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ServerSpec", "trainee_server", "staff_server", "KEY_DENYLIST", "ALLOWED_MESSAGES",
-           "NOTEBOOK_ROOT", "TRAINEE_URL_ENV", "staff_environ"]
+__all__ = [
+    "ServerSpec",
+    "trainee_server",
+    "staff_server",
+    "KEY_DENYLIST",
+    "ALLOWED_MESSAGES",
+    "NOTEBOOK_ROOT",
+    "TRAINEE_URL_ENV",
+    "staff_environ",
+]
 
 NOTEBOOK_ROOT = Path(__file__).resolve().parents[2] / "notebooks"
 # The trainee page URL the staff session app shows as the join link and QR code.
 TRAINEE_URL_ENV = "ARMS_TRAINING_TRAINEE_URL"
 # What a page may send its kernel: widget messages only. Without this a trainee could send an
 # execute_request down the page's websocket and read the answer keys from the kernel.
-ALLOWED_MESSAGES = ["comm_open", "comm_msg", "comm_close", "comm_info_request",
-                    "kernel_info_request"]
+ALLOWED_MESSAGES = ["comm_open", "comm_msg", "comm_close", "comm_info_request", "kernel_info_request"]
 # Added to Voila's default denylist (notebooks and .py): anything that looks like key material,
 # in any case, wherever it sits, in case a trainer drops one into a served folder by mistake.
 KEY_DENYLIST = [
@@ -59,7 +66,10 @@ class ServerSpec:
 
     def argv(self) -> list[str]:
         args = [
-            sys.executable, "-m", "voila", str(self.root),
+            sys.executable,
+            "-m",
+            "voila",
+            str(self.root),
             "--no-browser",
             f"--port={self.port}",
             f"--Voila.ip={self.ip}",
@@ -79,9 +89,11 @@ class ServerSpec:
         args += _items("VoilaConfiguration.file_denylist", KEY_DENYLIST)
         args += _items("VoilaConfiguration.http_header_envs", self.header_envs)
         if self.pool > 0:
-            args += ["--VoilaConfiguration.preheat_kernel=True",
-                     f"--VoilaConfiguration.default_pool_size={self.pool}",
-                     f"--VoilaKernelManager.fill_delay={self.pool_refill_delay}"]
+            args += [
+                "--VoilaConfiguration.preheat_kernel=True",
+                f"--VoilaConfiguration.default_pool_size={self.pool}",
+                f"--VoilaKernelManager.fill_delay={self.pool_refill_delay}",
+            ]
         args.append(f"--Voila.token={self.token}" if self.token else "--Voila.token=")
         return args
 
@@ -90,19 +102,32 @@ def _items(name: str, values: list[str]) -> list[str]:
     return [f"--{name}={v}" for v in values]
 
 
-def trainee_server(*, ip: str = "127.0.0.1", port: int = 8866, pool: int = 0,
-                   trust_proxy_user: bool = False, root: Path | None = None) -> ServerSpec:
+def trainee_server(
+    *,
+    ip: str = "127.0.0.1",
+    port: int = 8866,
+    pool: int = 0,
+    trust_proxy_user: bool = False,
+    root: Path | None = None,
+) -> ServerSpec:
     # X-Forwarded-User is honoured only behind an authenticating proxy that sets it; a trainee
     # could otherwise send it themselves and write under someone else's name.
-    return ServerSpec("trainee", root or NOTEBOOK_ROOT / "trainee", ip, port, pool=pool,
-                      header_envs=["X-Forwarded-User"] if trust_proxy_user else [])
+    return ServerSpec(
+        "trainee",
+        root or NOTEBOOK_ROOT / "trainee",
+        ip,
+        port,
+        pool=pool,
+        header_envs=["X-Forwarded-User"] if trust_proxy_user else [],
+    )
 
 
-def staff_server(*, ip: str = "127.0.0.1", port: int = 8867, token: str | None = None,
-                 root: Path | None = None) -> ServerSpec:
-    return ServerSpec("staff", root or NOTEBOOK_ROOT / "staff", ip, port,
-                      token=token or secrets.token_urlsafe(18))
-
+def staff_server(
+    *, ip: str = "127.0.0.1", port: int = 8867, token: str | None = None, root: Path | None = None
+) -> ServerSpec:
+    return ServerSpec(
+        "staff", root or NOTEBOOK_ROOT / "staff", ip, port, token=token or secrets.token_urlsafe(18)
+    )
 
 
 def staff_environ(environ: Mapping[str, str], trainee: ServerSpec) -> dict[str, str]:
@@ -111,6 +136,7 @@ def staff_environ(environ: Mapping[str, str], trainee: ServerSpec) -> dict[str, 
     env = dict(environ)
     env.setdefault(TRAINEE_URL_ENV, trainee.url)
     return env
+
 
 def __getattr__(name: str) -> type:
     # PEP 562: the kernel manager class is built when the Voila process imports it, so that

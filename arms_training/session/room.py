@@ -37,9 +37,24 @@ from arms_training.framework import INSUFFICIENT, Framework
 from arms_training.responses import AGENCIES, Response
 
 __all__ = [
-    "Rating", "FactorRoom", "ChoiceCount", "ContraindicatedPick", "Room", "Prompt", "Person",
-    "Attendance", "categories", "normalised_entropy", "agency_distance", "latest_per_trainee",
-    "summarise", "prompts", "most_split", "agency_differences", "display_names", "attendance",
+    "Rating",
+    "FactorRoom",
+    "ChoiceCount",
+    "ContraindicatedPick",
+    "Room",
+    "Prompt",
+    "Person",
+    "Attendance",
+    "categories",
+    "normalised_entropy",
+    "agency_distance",
+    "latest_per_trainee",
+    "summarise",
+    "prompts",
+    "most_split",
+    "agency_differences",
+    "display_names",
+    "attendance",
     "COMPARED",
 ]
 
@@ -122,22 +137,22 @@ class FactorRoom:
     name: str
     kind: str
     categories: tuple[Rating, ...]
-    counts: dict[str, dict[Rating, int]]   # agency -> rating -> count (every category present)
+    counts: dict[str, dict[Rating, int]]  # agency -> rating -> count (every category present)
     total: dict[Rating, int]
     n: int
     not_rated: int
     modal: tuple[Rating, ...]
     modal_share: float | None
     entropy: float | None
-    mean: dict[str, float | None]          # agency (and "all") -> numeric mean
-    agency_gap: float | None               # police mean - probation mean
-    agency_distance: float | None          # TVD police vs probation
-    cited: tuple[tuple[str, int], ...]     # paragraphs the room cited, most cited first
+    mean: dict[str, float | None]  # agency (and "all") -> numeric mean
+    agency_gap: float | None  # police mean - probation mean
+    agency_distance: float | None  # TVD police vs probation
+    cited: tuple[tuple[str, int], ...]  # paragraphs the room cited, most cited first
     expected: Rating | None = None
     panel: tuple[Rating, ...] = ()
     rationale: str | None = None
     evidence: tuple[str, ...] = ()
-    matched: float | None = None           # share of the room on the key's rating
+    matched: float | None = None  # share of the room on the key's rating
 
     def n_agency(self, agency: str) -> int:
         return sum(self.counts.get(agency, {}).values())
@@ -151,8 +166,8 @@ class ChoiceCount:
     label: str
     total: int
     by_agency: dict[str, int]
-    in_key: bool | None = None             # None before reveal
-    key_role: KeyRole | None = None        # plan actions only, after reveal
+    in_key: bool | None = None  # None before reveal
+    key_role: KeyRole | None = None  # plan actions only, after reveal
 
 
 @dataclass(frozen=True)
@@ -172,14 +187,14 @@ class Room:
     framework: str
     revealed: bool
     n: int
-    agencies: tuple[str, ...]              # agencies present, in AGENCIES order
+    agencies: tuple[str, ...]  # agencies present, in AGENCIES order
     n_by_agency: dict[str, int]
-    n_full: int                            # full-mode responses (levels and plans)
+    n_full: int  # full-mode responses (levels and plans)
     factors: tuple[FactorRoom, ...]
-    priorities: tuple[ChoiceCount, ...]    # one per factor, framework order
+    priorities: tuple[ChoiceCount, ...]  # one per factor, framework order
     priority_levels: tuple[ChoiceCount, ...]
-    levels: tuple[ChoiceCount, ...]        # risk management level, full-mode responses
-    actions: tuple[ChoiceCount, ...]       # interventions chosen, most chosen first
+    levels: tuple[ChoiceCount, ...]  # risk management level, full-mode responses
+    actions: tuple[ChoiceCount, ...]  # interventions chosen, most chosen first
     contraindicated: tuple[ContraindicatedPick, ...] = ()
     key_priority_level: str | None = None
     key_level: str | None = None
@@ -197,8 +212,13 @@ def _agencies_of(responses: Sequence[Response]) -> tuple[str, ...]:
     return tuple(a for a in AGENCIES if a in seen)
 
 
-def _factor_room(fw: Framework, factor_id: str, responses: Sequence[Response],
-                 agencies: tuple[str, ...], key: AnswerKey | None) -> FactorRoom:
+def _factor_room(
+    fw: Framework,
+    factor_id: str,
+    responses: Sequence[Response],
+    agencies: tuple[str, ...],
+    key: AnswerKey | None,
+) -> FactorRoom:
     cats = categories(fw)
     counts = {a: dict.fromkeys(cats, 0) for a in agencies}
     total = dict.fromkeys(cats, 0)
@@ -223,36 +243,63 @@ def _factor_room(fw: Framework, factor_id: str, responses: Sequence[Response],
         gap = means["police"] - means["probation"]  # type: ignore[operator]
     factor = fw.factor(factor_id)
     room = FactorRoom(
-        factor=factor_id, name=factor.name, kind=factor.kind, categories=cats, counts=counts,
-        total=total, n=n, not_rated=not_rated, modal=modal,
-        modal_share=top / n if n else None, entropy=normalised_entropy(total, len(cats)),
-        mean=means, agency_gap=gap, agency_distance=agency_distance(police, probation),
-        cited=tuple(sorted(cited.items(), key=lambda kv: (-kv[1], kv[0]))))
+        factor=factor_id,
+        name=factor.name,
+        kind=factor.kind,
+        categories=cats,
+        counts=counts,
+        total=total,
+        n=n,
+        not_rated=not_rated,
+        modal=modal,
+        modal_share=top / n if n else None,
+        entropy=normalised_entropy(total, len(cats)),
+        mean=means,
+        agency_gap=gap,
+        agency_distance=agency_distance(police, probation),
+        cited=tuple(sorted(cited.items(), key=lambda kv: (-kv[1], kv[0]))),
+    )
     if key is None or factor_id not in key.factors:
         return room
     entry = key.factors[factor_id]
     panel = tuple(m.ratings[factor_id] for m in key.panel if factor_id in m.ratings)
-    return replace(room, expected=entry.rating, panel=panel, rationale=entry.rationale,
-                   evidence=entry.evidence,
-                   matched=total.get(entry.rating, 0) / n if n else None)
+    return replace(
+        room,
+        expected=entry.rating,
+        panel=panel,
+        rationale=entry.rationale,
+        evidence=entry.evidence,
+        matched=total.get(entry.rating, 0) / n if n else None,
+    )
 
 
-def _tally(choices: Sequence[tuple[str, str]], picks: Sequence[tuple[str, Iterable[str]]],
-           agencies: tuple[str, ...], keyed: set[str] | None) -> tuple[ChoiceCount, ...]:
+def _tally(
+    choices: Sequence[tuple[str, str]],
+    picks: Sequence[tuple[str, Iterable[str]]],
+    agencies: tuple[str, ...],
+    keyed: set[str] | None,
+) -> tuple[ChoiceCount, ...]:
     """``choices``: (id, label) in display order; ``picks``: (agency, chosen ids) per response."""
     counts = {c: dict.fromkeys(agencies, 0) for c, _ in choices}
     for agency, chosen in picks:
         for c in dict.fromkeys(chosen):
             if c in counts:
                 counts[c][agency] += 1
-    return tuple(ChoiceCount(choice=c, label=label, total=sum(counts[c].values()),
-                             by_agency=counts[c],
-                             in_key=None if keyed is None else c in keyed)
-                 for c, label in choices)
+    return tuple(
+        ChoiceCount(
+            choice=c,
+            label=label,
+            total=sum(counts[c].values()),
+            by_agency=counts[c],
+            in_key=None if keyed is None else c in keyed,
+        )
+        for c, label in choices
+    )
 
 
-def _actions(fw: Framework, responses: Sequence[Response], agencies: tuple[str, ...],
-             key: AnswerKey | None) -> tuple[tuple[ChoiceCount, ...], tuple[ContraindicatedPick, ...]]:
+def _actions(
+    fw: Framework, responses: Sequence[Response], agencies: tuple[str, ...], key: AnswerKey | None
+) -> tuple[tuple[ChoiceCount, ...], tuple[ContraindicatedPick, ...]]:
     counts: dict[str, dict[str, int]] = {}
     labels: dict[str, str] = {}
     for r in responses:
@@ -260,8 +307,7 @@ def _actions(fw: Framework, responses: Sequence[Response], agencies: tuple[str, 
             iv = a.intervention
             if iv not in labels:
                 known = iv in fw.intervention_ids
-                labels[iv] = fw.intervention(iv).label if known else (
-                    "Other" if iv == "other" else iv)
+                labels[iv] = fw.intervention(iv).label if known else ("Other" if iv == "other" else iv)
         for iv in dict.fromkeys(a.intervention for a in r.plan):
             counts.setdefault(iv, dict.fromkeys(agencies, 0))[r.trainee.agency] += 1
     roles: dict[str, KeyRole] = {}
@@ -274,20 +320,34 @@ def _actions(fw: Framework, responses: Sequence[Response], agencies: tuple[str, 
         for item in key.plan.contraindicated:
             roles[item.intervention] = "contraindicated"
             why[item.intervention] = item.why
-    rows = [ChoiceCount(choice=iv, label=labels[iv], total=sum(by.values()), by_agency=by,
-                        in_key=None if key is None else roles.get(iv, "not in key") in
-                        ("essential", "acceptable"),
-                        key_role=None if key is None else roles.get(iv, "not in key"))
-            for iv, by in counts.items()]
+    rows = [
+        ChoiceCount(
+            choice=iv,
+            label=labels[iv],
+            total=sum(by.values()),
+            by_agency=by,
+            in_key=None if key is None else roles.get(iv, "not in key") in ("essential", "acceptable"),
+            key_role=None if key is None else roles.get(iv, "not in key"),
+        )
+        for iv, by in counts.items()
+    ]
     rows.sort(key=lambda c: (-c.total, c.label.lower()))
-    contra = tuple(ContraindicatedPick(c.choice, c.label, c.total, c.by_agency, why[c.choice])
-                   for c in rows if c.key_role == "contraindicated")
+    contra = tuple(
+        ContraindicatedPick(c.choice, c.label, c.total, c.by_agency, why[c.choice])
+        for c in rows
+        if c.key_role == "contraindicated"
+    )
     return tuple(rows), contra
 
 
-def summarise(responses: Iterable[Response], framework: Framework, *, vignette_id: str,
-              key: AnswerKey | None = None,
-              scores: Mapping[str, float] | None = None) -> Room:
+def summarise(
+    responses: Iterable[Response],
+    framework: Framework,
+    *,
+    vignette_id: str,
+    key: AnswerKey | None = None,
+    scores: Mapping[str, float] | None = None,
+) -> Room:
     """Aggregate the room's submitted responses to one vignette.
 
     Parameters
@@ -312,32 +372,52 @@ def summarise(responses: Iterable[Response], framework: Framework, *, vignette_i
     fw = framework
     factors = tuple(_factor_room(fw, f, chosen, agencies, key) for f in fw.factor_ids)
     full = [r for r in chosen if r.mode == "full"]
-    priorities = _tally([(f.id, f.name) for f in fw.factors],
-                        [(r.trainee.agency, r.priorities) for r in chosen], agencies,
-                        None if key is None else set(key.priorities))
-    priority_levels = _tally([(p.id, p.label) for p in fw.priority_levels],
-                             [(r.trainee.agency, [r.priority_level] if r.priority_level else [])
-                              for r in chosen], agencies,
-                             None if key is None else {key.priority_level})
-    levels = _tally([(lv.id, lv.label) for lv in fw.risk_management_levels],
-                    [(r.trainee.agency, [r.risk_management_level] if r.risk_management_level
-                      else []) for r in full], agencies,
-                    None if key is None else {key.risk_management_level})
+    priorities = _tally(
+        [(f.id, f.name) for f in fw.factors],
+        [(r.trainee.agency, r.priorities) for r in chosen],
+        agencies,
+        None if key is None else set(key.priorities),
+    )
+    priority_levels = _tally(
+        [(p.id, p.label) for p in fw.priority_levels],
+        [(r.trainee.agency, [r.priority_level] if r.priority_level else []) for r in chosen],
+        agencies,
+        None if key is None else {key.priority_level},
+    )
+    levels = _tally(
+        [(lv.id, lv.label) for lv in fw.risk_management_levels],
+        [(r.trainee.agency, [r.risk_management_level] if r.risk_management_level else []) for r in full],
+        agencies,
+        None if key is None else {key.risk_management_level},
+    )
     actions, contra = _actions(fw, full, agencies, key)
     mean_total: dict[str, float | None] = {}
     if key is not None and scores:
         for a in (*agencies, "all"):
-            vals = [scores[str(r.response_id)] for r in chosen
-                    if str(r.response_id) in scores and a in ("all", r.trainee.agency)]
+            vals = [
+                scores[str(r.response_id)]
+                for r in chosen
+                if str(r.response_id) in scores and a in ("all", r.trainee.agency)
+            ]
             mean_total[a] = sum(vals) / len(vals) if vals else None
     return Room(
-        vignette_id=vignette_id, framework=fw.id, revealed=key is not None, n=len(chosen),
-        agencies=agencies, n_by_agency={a: sum(r.trainee.agency == a for r in chosen)
-                                        for a in agencies},
-        n_full=len(full), factors=factors, priorities=priorities,
-        priority_levels=priority_levels, levels=levels, actions=actions, contraindicated=contra,
+        vignette_id=vignette_id,
+        framework=fw.id,
+        revealed=key is not None,
+        n=len(chosen),
+        agencies=agencies,
+        n_by_agency={a: sum(r.trainee.agency == a for r in chosen) for a in agencies},
+        n_full=len(full),
+        factors=factors,
+        priorities=priorities,
+        priority_levels=priority_levels,
+        levels=levels,
+        actions=actions,
+        contraindicated=contra,
         key_priority_level=None if key is None else key.priority_level,
-        key_level=None if key is None else key.risk_management_level, mean_total=mean_total)
+        key_level=None if key is None else key.risk_management_level,
+        mean_total=mean_total,
+    )
 
 
 # ---------------------------------------------------------------------------- prompts
@@ -356,8 +436,11 @@ def agency_differences(room: Room, *, n: int = 3, min_per_agency: int = 1) -> li
     """The ``n`` factors where police and probation answered most differently (total variation
     distance, ties broken by the larger gap in means); needs ``min_per_agency`` ratings from
     each agency."""
-    pool = [f for f in room.factors if f.agency_distance and
-            all(f.n_agency(a) >= min_per_agency for a in COMPARED)]
+    pool = [
+        f
+        for f in room.factors
+        if f.agency_distance and all(f.n_agency(a) >= min_per_agency for a in COMPARED)
+    ]
     pool.sort(key=lambda f: (-(f.agency_distance or 0), -abs(f.agency_gap or 0)))
     return pool[:n]
 
@@ -415,8 +498,9 @@ def _paragraphs(vignette: Vignette | None, ids: Sequence[str]) -> tuple[tuple[st
     return tuple(out)
 
 
-def prompts(room: Room, *, vignette: Vignette | None = None, n: int = 3,
-            min_per_agency: int = 1) -> list[Prompt]:
+def prompts(
+    room: Room, *, vignette: Vignette | None = None, n: int = 3, min_per_agency: int = 1
+) -> list[Prompt]:
     """Discussion prompts: the ``n`` most split factors, then the ``n`` factors where police
     and probation differ most. Each names the paragraphs to reread (before reveal those the
     room cited; after, the key's evidence first) and, after reveal, the expert rationale."""
@@ -424,24 +508,38 @@ def prompts(room: Room, *, vignette: Vignette | None = None, n: int = 3,
     for f in most_split(room, n=n):
         share = f"{(f.modal_share or 0) * 100:.0f}%"
         ids = _reread(f)
-        out.append(Prompt(
-            kind="split", factor=f.factor, name=f.name,
-            headline=f"{f.name}: the room is split ({_spread_text(f.total)})",
-            detail=f"The most common rating has only {share} of the room (n={f.n}).",
-            reread=ids, paragraphs=_paragraphs(vignette, ids), expected=f.expected,
-            rationale=f.rationale))
+        out.append(
+            Prompt(
+                kind="split",
+                factor=f.factor,
+                name=f.name,
+                headline=f"{f.name}: the room is split ({_spread_text(f.total)})",
+                detail=f"The most common rating has only {share} of the room (n={f.n}).",
+                reread=ids,
+                paragraphs=_paragraphs(vignette, ids),
+                expected=f.expected,
+                rationale=f.rationale,
+            )
+        )
     for f in agency_differences(room, n=n, min_per_agency=min_per_agency):
         direction = ""
         if f.agency_gap:
             higher = "police" if f.agency_gap > 0 else "probation"
             direction = f" {higher.capitalize()} rate it higher by {abs(f.agency_gap):.1f} on average."
         ids = _reread(f)
-        out.append(Prompt(
-            kind="agency", factor=f.factor, name=f.name,
-            headline=f"{f.name}: police and probation differ",
-            detail="; ".join(_agency_text(f, a) for a in COMPARED) + "." + direction,
-            reread=ids, paragraphs=_paragraphs(vignette, ids), expected=f.expected,
-            rationale=f.rationale))
+        out.append(
+            Prompt(
+                kind="agency",
+                factor=f.factor,
+                name=f.name,
+                headline=f"{f.name}: police and probation differ",
+                detail="; ".join(_agency_text(f, a) for a in COMPARED) + "." + direction,
+                reread=ids,
+                paragraphs=_paragraphs(vignette, ids),
+                expected=f.expected,
+                rationale=f.rationale,
+            )
+        )
     return out
 
 
@@ -451,10 +549,10 @@ def prompts(room: Room, *, vignette: Vignette | None = None, n: int = 3,
 @dataclass(frozen=True)
 class Person:
     trainee_id: str
-    label: str            # pseudonym, or "Police 1" when anonymised
+    label: str  # pseudonym, or "Police 1" when anonymised
     agency: str
     status: Literal["joined", "in progress", "submitted"]
-    submitted: int        # responses submitted in the session
+    submitted: int  # responses submitted in the session
 
 
 @dataclass(frozen=True)
@@ -462,8 +560,8 @@ class Attendance:
     agencies: tuple[str, ...]
     joined: dict[str, int]
     in_progress: dict[str, int]
-    submitted: dict[str, int]          # trainees with at least one submission
-    responses: dict[str, int]          # submitted responses (latest per trainee and case)
+    submitted: dict[str, int]  # trainees with at least one submission
+    responses: dict[str, int]  # submitted responses (latest per trainee and case)
     people: tuple[Person, ...]
 
     @property
@@ -494,8 +592,13 @@ def display_names(people: Iterable[tuple[str, str]], *, anonymise: bool) -> dict
     return names
 
 
-def attendance(joined: Iterable[tuple[str, str]], drafts: Iterable[Response],
-               submitted: Iterable[Response], *, anonymise: bool) -> Attendance:
+def attendance(
+    joined: Iterable[tuple[str, str]],
+    drafts: Iterable[Response],
+    submitted: Iterable[Response],
+    *,
+    anonymise: bool,
+) -> Attendance:
     """Who joined, who is working and who has submitted, by agency.
 
     ``joined``: (trainee id, agency) in joining order. A trainee who submitted without joining
@@ -520,9 +623,10 @@ def attendance(joined: Iterable[tuple[str, str]], drafts: Iterable[Response],
         return {a: sum(1 for p in people if p.agency == a and pred(p)) for a in agencies}
 
     return Attendance(
-        agencies=agencies, joined=count(lambda p: True),
+        agencies=agencies,
+        joined=count(lambda p: True),
         in_progress=count(lambda p: p.trainee_id in working),
         submitted=count(lambda p: p.submitted > 0),
-        responses={a: sum(n_sub[p.trainee_id] for p in people if p.agency == a)
-                   for a in agencies},
-        people=tuple(people))
+        responses={a: sum(n_sub[p.trainee_id] for p in people if p.agency == a) for a in agencies},
+        people=tuple(people),
+    )

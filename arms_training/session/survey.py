@@ -21,9 +21,20 @@ from arms_training.io.documents import parse_model, read_document
 from arms_training.responses import AGENCIES, MAX_TEXT
 
 __all__ = [
-    "SURVEY_PATH", "Survey", "Statement", "LikertLevel", "SurveyError", "StatementResult",
-    "SurveySummary", "load_survey", "default_survey", "check_answers", "summarise_survey",
-    "DISAGREE", "NEUTRAL", "AGREE",
+    "SURVEY_PATH",
+    "Survey",
+    "Statement",
+    "LikertLevel",
+    "SurveyError",
+    "StatementResult",
+    "SurveySummary",
+    "load_survey",
+    "default_survey",
+    "check_answers",
+    "summarise_survey",
+    "DISAGREE",
+    "NEUTRAL",
+    "AGREE",
 ]
 
 SURVEY_PATH = Path(__file__).resolve().parents[1] / "data" / "survey.yaml"
@@ -99,8 +110,9 @@ def default_survey() -> Survey:
     return load_survey(SURVEY_PATH)
 
 
-def check_answers(survey: Survey, answers: Mapping[str, Any], comment: str = "", *,
-                  require_all: bool = True) -> tuple[dict[str, int], str]:
+def check_answers(
+    survey: Survey, answers: Mapping[str, Any], comment: str = "", *, require_all: bool = True
+) -> tuple[dict[str, int], str]:
     """Validated ``(answers, comment)`` ready for ``Store.save_survey``.
 
     Raises SurveyError for an unknown statement, a value outside 1..5, a missing answer (when
@@ -110,8 +122,7 @@ def check_answers(survey: Survey, answers: Mapping[str, Any], comment: str = "",
     out: dict[str, int] = {}
     for sid, value in answers.items():
         if sid not in known:
-            raise SurveyError(f"unknown survey statement {sid!r}; allowed: "
-                              f"{', '.join(survey.statement_ids)}")
+            raise SurveyError(f"unknown survey statement {sid!r}; allowed: {', '.join(survey.statement_ids)}")
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
@@ -124,8 +135,7 @@ def check_answers(survey: Survey, answers: Mapping[str, Any], comment: str = "",
         raise SurveyError("please answer at least one statement")
     comment = (comment or "").strip()
     if len(comment) > MAX_TEXT:
-        raise SurveyError(f"the comment is {len(comment):,} characters long; the limit is "
-                          f"{MAX_TEXT:,}")
+        raise SurveyError(f"the comment is {len(comment):,} characters long; the limit is {MAX_TEXT:,}")
     return out, comment
 
 
@@ -136,8 +146,8 @@ class StatementResult:
     statement: str
     agency: str
     n: int
-    counts: dict[int, int]          # 1..5 -> count
-    disagree: float                 # shares of n (0 when n is 0)
+    counts: dict[int, int]  # 1..5 -> count
+    disagree: float  # shares of n (0 when n is 0)
     neutral: float
     agree: float
 
@@ -149,7 +159,7 @@ class SurveySummary:
     agencies: tuple[str, ...]
     n_by_agency: dict[str, int]
     results: tuple[StatementResult, ...]
-    comments: tuple[tuple[str, str, str], ...]   # (trainee id, agency, comment), oldest first
+    comments: tuple[tuple[str, str, str], ...]  # (trainee id, agency, comment), oldest first
 
     def result(self, statement: str, agency: str = "all") -> StatementResult:
         for r in self.results:
@@ -165,8 +175,7 @@ def _result(statement: str, agency: str, values: list[int]) -> StatementResult:
     def share(band: tuple[int, ...]) -> float:
         return sum(counts[v] for v in band) / n if n else 0.0
 
-    return StatementResult(statement, agency, n, counts, share(DISAGREE), share(NEUTRAL),
-                           share(AGREE))
+    return StatementResult(statement, agency, n, counts, share(DISAGREE), share(NEUTRAL), share(AGREE))
 
 
 def summarise_survey(rows: Iterable[Mapping[str, Any]], survey: Survey) -> SurveySummary:
@@ -181,15 +190,24 @@ def summarise_survey(rows: Iterable[Mapping[str, Any]], survey: Survey) -> Surve
     results = []
     for sid in survey.statement_ids:
         for agency in (*agencies, "all"):
-            values = [r["answers"][sid] for r in rows
-                      if agency in ("all", r.get("agency")) and
-                      isinstance((r.get("answers") or {}).get(sid), int) and
-                      1 <= r["answers"][sid] <= 5]
+            values = [
+                r["answers"][sid]
+                for r in rows
+                if agency in ("all", r.get("agency"))
+                and isinstance((r.get("answers") or {}).get(sid), int)
+                and 1 <= r["answers"][sid] <= 5
+            ]
             results.append(_result(sid, agency, values))
-    comments = tuple((str(r.get("trainee_id", "")), str(r.get("agency", "")),
-                      str(r["comment"]).strip()) for r in rows
-                     if str(r.get("comment") or "").strip())
-    return SurveySummary(survey_id=survey.id, n=len(rows), agencies=agencies,
-                         n_by_agency={a: sum(r.get("agency") == a for r in rows)
-                                      for a in agencies},
-                         results=tuple(results), comments=comments)
+    comments = tuple(
+        (str(r.get("trainee_id", "")), str(r.get("agency", "")), str(r["comment"]).strip())
+        for r in rows
+        if str(r.get("comment") or "").strip()
+    )
+    return SurveySummary(
+        survey_id=survey.id,
+        n=len(rows),
+        agencies=agencies,
+        n_by_agency={a: sum(r.get("agency") == a for r in rows) for a in agencies},
+        results=tuple(results),
+        comments=comments,
+    )

@@ -24,9 +24,25 @@ from arms_training.store.records import (
 )
 
 __all__ = [
-    "Store", "StoreError", "SessionError", "SubmitResult", "Submission", "Rescore", "Session",
-    "Participant", "normalise_session_code", "CODE_ALPHABET", "CODE_LENGTH", "data_dir",
-    "default_url", "DATA_ENV", "URL_ENV", "DB_FILENAME", "MIGRATIONS", "LATEST", "migrate",
+    "Store",
+    "StoreError",
+    "SessionError",
+    "SubmitResult",
+    "Submission",
+    "Rescore",
+    "Session",
+    "Participant",
+    "normalise_session_code",
+    "CODE_ALPHABET",
+    "CODE_LENGTH",
+    "data_dir",
+    "default_url",
+    "DATA_ENV",
+    "URL_ENV",
+    "DB_FILENAME",
+    "MIGRATIONS",
+    "LATEST",
+    "migrate",
 ]
 
 

@@ -45,8 +45,7 @@ class Store:
     ``busy_timeout`` is how many seconds a writer waits for a lock before raising StoreError.
     """
 
-    def __init__(self, url: str | None = None, *,
-                 busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+    def __init__(self, url: str | None = None, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.engine = make_engine(url or default_url(), busy_timeout=busy_timeout)
         self.url = self.engine.url.render_as_string(hide_password=True)
         self.busy_timeout = busy_timeout
@@ -84,39 +83,46 @@ class Store:
         in this session. Returns False, saving nothing, if the response is already submitted
         (a late autosave from a second tab must not bring a draft back)."""
         rid = str(response.response_id)
-        values = {**_draft_key(response.trainee.id, response.vignette_id, response.session_code),
-                  "response_id": rid, "response": response.to_json_dict(), "updated_at": now()}
+        values = {
+            **_draft_key(response.trainee.id, response.vignette_id, response.session_code),
+            "response_id": rid,
+            "response": response.to_json_dict(),
+            "updated_at": now(),
+        }
         with self._write("save the draft") as conn:
             if _submitted(conn, rid):
                 return False
             upsert(conn, t.drafts, values)
         return True
 
-    def load_draft(self, trainee_id: str, vignette_id: str,
-                   session_code: str | None = None) -> Response | None:
+    def load_draft(
+        self, trainee_id: str, vignette_id: str, session_code: str | None = None
+    ) -> Response | None:
         """The trainee's unsubmitted draft of this vignette in this session, or None."""
         key = _draft_key(trainee_id, vignette_id, session_code)
-        stmt = (sa.select(t.drafts.c.response, t.drafts.c.response_id)
-                .where(*(t.drafts.c[k] == v for k, v in key.items()))
-                .where(~_is_submitted(t.drafts.c.response_id)))
+        stmt = (
+            sa.select(t.drafts.c.response, t.drafts.c.response_id)
+            .where(*(t.drafts.c[k] == v for k, v in key.items()))
+            .where(~_is_submitted(t.drafts.c.response_id))
+        )
         with self._read("load the draft") as conn:
             row = conn.execute(stmt).first()
         return None if row is None else parse_response(row.response, f"draft {row.response_id}")
 
-    def delete_draft(self, trainee_id: str, vignette_id: str,
-                     session_code: str | None = None) -> bool:
+    def delete_draft(self, trainee_id: str, vignette_id: str, session_code: str | None = None) -> bool:
         """Remove the draft; returns whether there was one."""
         key = _draft_key(trainee_id, vignette_id, session_code)
         with self._write("delete the draft") as conn:
-            deleted = conn.execute(
-                sa.delete(t.drafts).where(*(t.drafts.c[k] == v for k, v in key.items())))
+            deleted = conn.execute(sa.delete(t.drafts).where(*(t.drafts.c[k] == v for k, v in key.items())))
         return deleted.rowcount > 0
 
     def drafts(self, *, session_code: str | None = None) -> list[Response]:
         """Unsubmitted drafts, oldest change first (the trainer dashboard's "in progress")."""
-        stmt = (sa.select(t.drafts.c.response, t.drafts.c.response_id)
-                .where(~_is_submitted(t.drafts.c.response_id))
-                .order_by(t.drafts.c.updated_at, t.drafts.c.trainee_id))
+        stmt = (
+            sa.select(t.drafts.c.response, t.drafts.c.response_id)
+            .where(~_is_submitted(t.drafts.c.response_id))
+            .order_by(t.drafts.c.updated_at, t.drafts.c.trainee_id)
+        )
         if session_code is not None:
             stmt = stmt.where(t.drafts.c.session_code == session_code)
         with self._read("list the drafts") as conn:
@@ -125,8 +131,9 @@ class Store:
 
     # -- submissions -------------------------------------------------------------------------
 
-    def submit(self, response: Response, *, score: Mapping[str, Any], key_version: int,
-               framework_version: str) -> SubmitResult:
+    def submit(
+        self, response: Response, *, score: Mapping[str, Any], key_version: int, framework_version: str
+    ) -> SubmitResult:
         """Store a scored submission and delete its draft, in one transaction.
 
         Idempotent by ``response_id``: submitting the same response again (a retry, a double
@@ -137,66 +144,103 @@ class Store:
         ``total`` column.
         """
         if response.key_version not in (None, key_version):
-            raise ValueError(f"response {response.response_id} says key_version "
-                             f"{response.key_version} but was scored with {key_version}")
-        stored = response.model_copy(update={"key_version": key_version,
-                                             "submitted_at": response.submitted_at or now()})
+            raise ValueError(
+                f"response {response.response_id} says key_version "
+                f"{response.key_version} but was scored with {key_version}"
+            )
+        stored = response.model_copy(
+            update={"key_version": key_version, "submitted_at": response.submitted_at or now()}
+        )
         rid = str(stored.response_id)
         trainee = stored.trainee
         values = {
-            "response_id": rid, "trainee_id": trainee.id, "agency": trainee.agency,
-            "area": trainee.area, "role": trainee.role, "vignette_id": stored.vignette_id,
-            "vignette_version": stored.vignette_version, "key_version": key_version,
-            "framework": stored.framework, "framework_version": framework_version,
-            "session_code": stored.session_code or None, "mode": stored.mode,
-            "started_at": stored.started_at, "submitted_at": stored.submitted_at,
-            "total": _total(score), "response": stored.to_json_dict(), "score": _plain(score),
+            "response_id": rid,
+            "trainee_id": trainee.id,
+            "agency": trainee.agency,
+            "area": trainee.area,
+            "role": trainee.role,
+            "vignette_id": stored.vignette_id,
+            "vignette_version": stored.vignette_version,
+            "key_version": key_version,
+            "framework": stored.framework,
+            "framework_version": framework_version,
+            "session_code": stored.session_code or None,
+            "mode": stored.mode,
+            "started_at": stored.started_at,
+            "submitted_at": stored.submitted_at,
+            "total": _total(score),
+            "response": stored.to_json_dict(),
+            "score": _plain(score),
         }
         with self._write("submit the response") as conn:
             created = insert_new(conn, t.submissions, values)
             if not created:
-                old = conn.execute(sa.select(t.submissions).where(
-                    t.submissions.c.response_id == rid)).one()._mapping
+                old = (
+                    conn.execute(sa.select(t.submissions).where(t.submissions.c.response_id == rid))
+                    .one()
+                    ._mapping
+                )
                 if not _same_submission(old, values):
                     raise StoreError(
                         f"response {rid} was already submitted with different content; a "
-                        "submission cannot be changed (re-scoring is recorded with rescore)")
+                        "submission cannot be changed (re-scoring is recorded with rescore)"
+                    )
             conn.execute(_DELETE_SUBMITTED_DRAFT, {"rid": rid})
         return SubmitResult(created=created, response_id=rid)
 
     def get_submission(self, response_id: uuid.UUID | str) -> Submission | None:
         rid = str(response_id)
         with self._read("read the submission") as conn:
-            row = conn.execute(sa.select(t.submissions).where(
-                t.submissions.c.response_id == rid)).first()
+            row = conn.execute(sa.select(t.submissions).where(t.submissions.c.response_id == rid)).first()
             if row is None:
                 return None
-            rescored = conn.execute(sa.select(t.rescores).where(
-                t.rescores.c.response_id == rid).order_by(t.rescores.c.id)).all()
+            rescored = conn.execute(
+                sa.select(t.rescores).where(t.rescores.c.response_id == rid).order_by(t.rescores.c.id)
+            ).all()
         return Submission(
-            response=parse_response(row.response, f"submission {rid}"), score=row.score,
-            total=row.total, key_version=row.key_version,
-            framework_version=row.framework_version, submitted_at=row.submitted_at,
-            rescores=tuple(_rescore(r) for r in rescored))
+            response=parse_response(row.response, f"submission {rid}"),
+            score=row.score,
+            total=row.total,
+            key_version=row.key_version,
+            framework_version=row.framework_version,
+            submitted_at=row.submitted_at,
+            rescores=tuple(_rescore(r) for r in rescored),
+        )
 
     @overload
-    def submitted_responses(self, *, session_code: str | None = None,
-                            vignette_id: str | None = None, trainee_id: str | None = None,
-                            since: datetime | None = None, until: datetime | None = None,
-                            errors: Literal["raise"] = "raise") -> list[Response]: ...
+    def submitted_responses(
+        self,
+        *,
+        session_code: str | None = None,
+        vignette_id: str | None = None,
+        trainee_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        errors: Literal["raise"] = "raise",
+    ) -> list[Response]: ...
 
     @overload
-    def submitted_responses(self, *, session_code: str | None = None,
-                            vignette_id: str | None = None, trainee_id: str | None = None,
-                            since: datetime | None = None, until: datetime | None = None,
-                            errors: Literal["collect"]) -> tuple[list[Response], list[Problem]]:
-        ...
+    def submitted_responses(
+        self,
+        *,
+        session_code: str | None = None,
+        vignette_id: str | None = None,
+        trainee_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        errors: Literal["collect"],
+    ) -> tuple[list[Response], list[Problem]]: ...
 
-    def submitted_responses(self, *, session_code: str | None = None,
-                            vignette_id: str | None = None, trainee_id: str | None = None,
-                            since: datetime | None = None, until: datetime | None = None,
-                            errors: Literal["raise", "collect"] = "raise"
-                            ) -> list[Response] | tuple[list[Response], list[Problem]]:
+    def submitted_responses(
+        self,
+        *,
+        session_code: str | None = None,
+        vignette_id: str | None = None,
+        trainee_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        errors: Literal["raise", "collect"] = "raise",
+    ) -> list[Response] | tuple[list[Response], list[Problem]]:
         """Submitted responses in submission order.
 
         ``session_code``, ``vignette_id``, ``trainee_id`` match exactly; ``since`` (inclusive)
@@ -209,9 +253,16 @@ class Store:
         """
         if errors not in ("raise", "collect"):
             raise ValueError(f"errors={errors!r} is not valid; allowed: 'raise', 'collect'")
-        stmt = _ordered(_filtered(
-            sa.select(t.submissions.c.response, t.submissions.c.response_id),
-            session_code, vignette_id, trainee_id, since, until))
+        stmt = _ordered(
+            _filtered(
+                sa.select(t.submissions.c.response, t.submissions.c.response_id),
+                session_code,
+                vignette_id,
+                trainee_id,
+                since,
+                until,
+            )
+        )
         with self._read("list the submissions") as conn:
             rows = conn.execute(stmt).all()
         if errors == "raise":
@@ -225,10 +276,15 @@ class Store:
                 problems.extend(exc.problems)
         return responses, problems
 
-    def submission_rows(self, *, session_code: str | None = None,
-                        vignette_id: str | None = None, trainee_id: str | None = None,
-                        since: datetime | None = None,
-                        until: datetime | None = None) -> list[dict[str, Any]]:
+    def submission_rows(
+        self,
+        *,
+        session_code: str | None = None,
+        vignette_id: str | None = None,
+        trainee_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[dict[str, Any]]:
         """One flat dict per submission (every column but the response JSON, with ``score``),
         plus ``rescore``: the latest re-score as a dict, or None. Filters as for
         :meth:`submitted_responses`."""
@@ -243,15 +299,22 @@ class Store:
                 latest[r.response_id] = _rescore(r).__dict__
         return [{**r._mapping, "rescore": latest.get(r.response_id)} for r in rows]
 
-    def rescore(self, response_id: uuid.UUID | str, score: Mapping[str, Any], key_version: int,
-                reason: str) -> Rescore:
+    def rescore(
+        self, response_id: uuid.UUID | str, score: Mapping[str, Any], key_version: int, reason: str
+    ) -> Rescore:
         """Record a new score for a submission (after its answer key changed); the original
         submission and score are left as they were. ``reason`` is required."""
         if not reason or not reason.strip():
             raise ValueError("a re-score needs a reason, e.g. 'answer key v3: factor x revised'")
         rid = str(response_id)
-        values = {"response_id": rid, "key_version": key_version, "total": _total(score),
-                  "score": _plain(score), "reason": reason.strip(), "rescored_at": now()}
+        values = {
+            "response_id": rid,
+            "key_version": key_version,
+            "total": _total(score),
+            "score": _plain(score),
+            "reason": reason.strip(),
+            "rescored_at": now(),
+        }
         with self._write("record the re-score") as conn:
             if not _submitted(conn, rid):
                 raise StoreError(f"there is no submission with response id {rid} to re-score")
@@ -260,20 +323,35 @@ class Store:
 
     # -- sessions ----------------------------------------------------------------------------
 
-    def create_session(self, vignette_ids: Sequence[str], *,
-                       mode: Literal["full", "quick"] = "full", anonymise: bool = True,
-                       trainer: str = "") -> Session:
+    def create_session(
+        self,
+        vignette_ids: Sequence[str],
+        *,
+        mode: Literal["full", "quick"] = "full",
+        anonymise: bool = True,
+        trainer: str = "",
+    ) -> Session:
         """Open a new training session with a fresh join code."""
-        if isinstance(vignette_ids, str) or not vignette_ids or not all(
-                isinstance(v, str) and v for v in vignette_ids):
+        if (
+            isinstance(vignette_ids, str)
+            or not vignette_ids
+            or not all(isinstance(v, str) and v for v in vignette_ids)
+        ):
             raise SessionError(f"a session needs a list of vignette ids, got {vignette_ids!r}")
         if mode not in ("full", "quick"):
             raise SessionError(f"session mode must be 'full' or 'quick', got {mode!r}")
         if len(trainer) > 120:
             raise SessionError("the trainer name is longer than 120 characters")
-        values = {"vignette_ids": list(dict.fromkeys(vignette_ids)), "mode": mode,
-                  "anonymise": bool(anonymise), "status": "open", "trainer": trainer,
-                  "created_at": now(), "revealed": False, "revealed_at": None}
+        values = {
+            "vignette_ids": list(dict.fromkeys(vignette_ids)),
+            "mode": mode,
+            "anonymise": bool(anonymise),
+            "status": "open",
+            "trainer": trainer,
+            "created_at": now(),
+            "revealed": False,
+            "revealed_at": None,
+        }
         with self._write("create the session") as conn:
             for _ in range(20):  # ~10**9 codes: a clash is rare, twenty in a row impossible
                 code = new_session_code()
@@ -316,31 +394,46 @@ class Store:
         with self._write("join the session") as conn:
             session = _session(conn, code)
             if session is None:
-                raise SessionError(f"there is no training session with code {code}: "
-                                   "check the code with your trainer")
+                raise SessionError(
+                    f"there is no training session with code {code}: check the code with your trainer"
+                )
             if not session.is_open:
-                raise SessionError(f"training session {code} is closed: "
-                                   "ask your trainer to reopen it if you still need to join")
-            insert_new(conn, t.participants, {
-                "session_code": code, "trainee_id": trainee.id, "agency": trainee.agency,
-                "role": trainee.role, "joined_at": now()})
-            row = conn.execute(sa.select(t.participants).where(
-                t.participants.c.session_code == code,
-                t.participants.c.trainee_id == trainee.id)).one()
+                raise SessionError(
+                    f"training session {code} is closed: "
+                    "ask your trainer to reopen it if you still need to join"
+                )
+            insert_new(
+                conn,
+                t.participants,
+                {
+                    "session_code": code,
+                    "trainee_id": trainee.id,
+                    "agency": trainee.agency,
+                    "role": trainee.role,
+                    "joined_at": now(),
+                },
+            )
+            row = conn.execute(
+                sa.select(t.participants).where(
+                    t.participants.c.session_code == code, t.participants.c.trainee_id == trainee.id
+                )
+            ).one()
         return Participant(**row._mapping)
 
     def participants(self, code: str) -> list[Participant]:
         """The session's participants in joining order."""
         code = normalise_session_code(code)
-        stmt = (sa.select(t.participants).where(t.participants.c.session_code == code)
-                .order_by(t.participants.c.joined_at, t.participants.c.trainee_id))
+        stmt = (
+            sa.select(t.participants)
+            .where(t.participants.c.session_code == code)
+            .order_by(t.participants.c.joined_at, t.participants.c.trainee_id)
+        )
         with self._read("list the participants") as conn:
             return [Participant(**r._mapping) for r in conn.execute(stmt).all()]
 
     # -- surveys -----------------------------------------------------------------------------
 
-    def save_survey(self, code: str, trainee: Trainee, answers: Mapping[str, int],
-                    comment: str = "") -> None:
+    def save_survey(self, code: str, trainee: Trainee, answers: Mapping[str, int], comment: str = "") -> None:
         """Store the trainee's session evaluation (statement id -> 1..5 on a Likert scale);
         saving again replaces their earlier answers. Closed sessions still take surveys."""
         code = normalise_session_code(code)
@@ -356,14 +449,26 @@ class Store:
         with self._write("save the survey") as conn:
             if _session(conn, code) is None:
                 raise SessionError(f"there is no training session with code {code}")
-            upsert(conn, t.surveys, {
-                "session_code": code, "trainee_id": trainee.id, "agency": trainee.agency,
-                "answers": dict(answers), "comment": comment, "submitted_at": now()})
+            upsert(
+                conn,
+                t.surveys,
+                {
+                    "session_code": code,
+                    "trainee_id": trainee.id,
+                    "agency": trainee.agency,
+                    "answers": dict(answers),
+                    "comment": comment,
+                    "submitted_at": now(),
+                },
+            )
 
     def survey_rows(self, code: str) -> list[dict[str, Any]]:
         code = normalise_session_code(code)
-        stmt = (sa.select(t.surveys).where(t.surveys.c.session_code == code)
-                .order_by(t.surveys.c.submitted_at, t.surveys.c.trainee_id))
+        stmt = (
+            sa.select(t.surveys)
+            .where(t.surveys.c.session_code == code)
+            .order_by(t.surveys.c.submitted_at, t.surveys.c.trainee_id)
+        )
         with self._read("list the survey answers") as conn:
             return [dict(r._mapping) for r in conn.execute(stmt).all()]
 
@@ -384,16 +489,14 @@ class Store:
     def _update_session(self, code: str, **values: Any) -> Session:
         code = normalise_session_code(code)
         with self._write("update the session") as conn:
-            updated = conn.execute(
-                sa.update(t.sessions).where(t.sessions.c.code == code).values(**values))
+            updated = conn.execute(sa.update(t.sessions).where(t.sessions.c.code == code).values(**values))
             if updated.rowcount == 0:
                 raise SessionError(f"there is no training session with code {code}")
             return _session(conn, code)
 
 
 def _draft_key(trainee_id: str, vignette_id: str, session_code: str | None) -> dict[str, str]:
-    return {"trainee_id": trainee_id, "vignette_id": vignette_id,
-            "session_code": session_code or ""}
+    return {"trainee_id": trainee_id, "vignette_id": vignette_id, "session_code": session_code or ""}
 
 
 def _is_submitted(response_id: sa.ColumnElement) -> sa.Exists:
@@ -426,15 +529,21 @@ def _same_submission(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     def answers(response: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in response.items() if k != "submitted_at"}
 
-    return (answers(old["response"]) == answers(_plain(new["response"]))
-            and old["score"] == new["score"] and old["key_version"] == new["key_version"]
-            and old["framework_version"] == new["framework_version"])
+    return (
+        answers(old["response"]) == answers(_plain(new["response"]))
+        and old["score"] == new["score"]
+        and old["key_version"] == new["key_version"]
+        and old["framework_version"] == new["framework_version"]
+    )
 
 
 def _filtered(stmt: sa.Select, session_code, vignette_id, trainee_id, since, until) -> sa.Select:
     c = t.submissions.c
-    for column, value in ((c.session_code, session_code), (c.vignette_id, vignette_id),
-                          (c.trainee_id, trainee_id)):
+    for column, value in (
+        (c.session_code, session_code),
+        (c.vignette_id, vignette_id),
+        (c.trainee_id, trainee_id),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
     if since is not None:
@@ -450,8 +559,14 @@ def _ordered(stmt: sa.Select) -> sa.Select:
 
 def _rescore(row: Any) -> Rescore:
     m = row if isinstance(row, Mapping) else row._mapping
-    return Rescore(response_id=m["response_id"], key_version=m["key_version"], total=m["total"],
-                   score=m["score"], reason=m["reason"], rescored_at=m["rescored_at"])
+    return Rescore(
+        response_id=m["response_id"],
+        key_version=m["key_version"],
+        total=m["total"],
+        score=m["score"],
+        reason=m["reason"],
+        rescored_at=m["rescored_at"],
+    )
 
 
 def _session_from(row: sa.Row) -> Session:

@@ -39,8 +39,7 @@ def sqlite_file(url: str | sa.URL) -> Path | None:
     """The database file of a SQLite URL; None for other backends and in-memory databases."""
     url = sa.make_url(url)
     name = url.database
-    if url.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith(
-            "file:"):
+    if url.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
         return None
     return Path(name).expanduser().resolve()
 

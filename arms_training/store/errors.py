@@ -12,8 +12,7 @@ from contextlib import contextmanager
 __all__ = ["StoreError", "SessionError", "guard"]
 
 UNAVAILABLE = (
-    "the training database is locked or unavailable: {detail}; "
-    "your draft is kept in this page, try again"
+    "the training database is locked or unavailable: {detail}; your draft is kept in this page, try again"
 )
 
 

@@ -11,8 +11,15 @@ from arms_training.responses import Response
 from arms_training.store.errors import SessionError
 
 __all__ = [
-    "SubmitResult", "Submission", "Rescore", "Session", "Participant",
-    "CODE_ALPHABET", "CODE_LENGTH", "new_session_code", "normalise_session_code",
+    "SubmitResult",
+    "Submission",
+    "Rescore",
+    "Session",
+    "Participant",
+    "CODE_ALPHABET",
+    "CODE_LENGTH",
+    "new_session_code",
+    "normalise_session_code",
 ]
 
 # No 0/O and no 1/I: a code read aloud or copied from a projector must not be ambiguous.

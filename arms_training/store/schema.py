@@ -20,8 +20,19 @@ from arms_training.store.engine import write_options
 from arms_training.store.errors import StoreError
 
 __all__ = [
-    "MIGRATIONS", "LATEST", "migrate", "schema_version", "metadata", "schema_info",
-    "drafts", "submissions", "rescores", "sessions", "participants", "surveys", "UTCDateTime",
+    "MIGRATIONS",
+    "LATEST",
+    "migrate",
+    "schema_version",
+    "metadata",
+    "schema_info",
+    "drafts",
+    "submissions",
+    "rescores",
+    "sessions",
+    "participants",
+    "surveys",
+    "UTCDateTime",
 ]
 
 
@@ -54,7 +65,8 @@ UUID = sa.String(36)
 
 def _v1_tables(md: sa.MetaData) -> None:
     sa.Table(
-        "drafts", md,
+        "drafts",
+        md,
         sa.Column("trainee_id", ID, primary_key=True),
         sa.Column("vignette_id", sa.String(120), primary_key=True),
         sa.Column("session_code", sa.String(16), primary_key=True),  # '' outside a session
@@ -63,7 +75,8 @@ def _v1_tables(md: sa.MetaData) -> None:
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
     sa.Table(
-        "submissions", md,
+        "submissions",
+        md,
         sa.Column("response_id", UUID, primary_key=True),
         sa.Column("trainee_id", ID, nullable=False),
         sa.Column("agency", sa.String(16), nullable=False),
@@ -83,10 +96,10 @@ def _v1_tables(md: sa.MetaData) -> None:
         sa.Column("score", JSON, nullable=False),
     )
     sa.Table(
-        "rescores", md,
+        "rescores",
+        md,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("response_id", UUID, sa.ForeignKey("submissions.response_id"), nullable=False,
-                  index=True),
+        sa.Column("response_id", UUID, sa.ForeignKey("submissions.response_id"), nullable=False, index=True),
         sa.Column("key_version", sa.Integer, nullable=False),
         sa.Column("total", sa.Float),
         sa.Column("score", JSON, nullable=False),
@@ -94,7 +107,8 @@ def _v1_tables(md: sa.MetaData) -> None:
         sa.Column("rescored_at", UTCDateTime, nullable=False),
     )
     sa.Table(
-        "sessions", md,
+        "sessions",
+        md,
         sa.Column("code", sa.String(16), primary_key=True),
         sa.Column("vignette_ids", JSON, nullable=False),
         sa.Column("mode", sa.String(8), nullable=False),
@@ -108,18 +122,18 @@ def _v1_tables(md: sa.MetaData) -> None:
         sa.CheckConstraint("status IN ('open', 'closed')", name="ck_sessions_status"),
     )
     sa.Table(
-        "participants", md,
-        sa.Column("session_code", sa.String(16), sa.ForeignKey("sessions.code"),
-                  primary_key=True),
+        "participants",
+        md,
+        sa.Column("session_code", sa.String(16), sa.ForeignKey("sessions.code"), primary_key=True),
         sa.Column("trainee_id", ID, primary_key=True),
         sa.Column("agency", sa.String(16), nullable=False),
         sa.Column("role", sa.String(120), nullable=False),
         sa.Column("joined_at", UTCDateTime, nullable=False),
     )
     sa.Table(
-        "surveys", md,
-        sa.Column("session_code", sa.String(16), sa.ForeignKey("sessions.code"),
-                  primary_key=True),
+        "surveys",
+        md,
+        sa.Column("session_code", sa.String(16), sa.ForeignKey("sessions.code"), primary_key=True),
         sa.Column("trainee_id", ID, primary_key=True),
         sa.Column("agency", sa.String(16), nullable=False),
         sa.Column("answers", JSON, nullable=False),
@@ -130,7 +144,8 @@ def _v1_tables(md: sa.MetaData) -> None:
 
 def _schema_info(md: sa.MetaData) -> sa.Table:
     return sa.Table(
-        "schema_info", md,
+        "schema_info",
+        md,
         sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("description", sa.Text, nullable=False),
         sa.Column("applied_at", UTCDateTime, nullable=False),
@@ -224,11 +239,14 @@ def migrate(engine: sa.Engine, *, target: int | None = None) -> int:
                 if current >= version:
                     continue
                 if current != version - 1:
-                    raise StoreError(f"the training database is at schema version {current} and "
-                                     f"cannot take step {version}: steps must run in order")
+                    raise StoreError(
+                        f"the training database is at schema version {current} and "
+                        f"cannot take step {version}: steps must run in order"
+                    )
                 step(conn)
                 description = (step.__doc__ or step.__name__).strip().splitlines()[0]
-                conn.execute(schema_info.insert().values(
-                    version=version, description=description, applied_at=now()))
+                conn.execute(
+                    schema_info.insert().values(version=version, description=description, applied_at=now())
+                )
         with conn.begin():
             return schema_version(conn)

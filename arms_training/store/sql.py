@@ -30,8 +30,8 @@ def _upsert_stmt(dialect: str, table: sa.Table) -> sa.Insert:
     insert = _ON_CONFLICT[dialect].insert(table)
     keys = [c.name for c in table.primary_key]
     return insert.on_conflict_do_update(
-        index_elements=keys,
-        set_={c.name: insert.excluded[c.name] for c in table.c if c.name not in keys})
+        index_elements=keys, set_={c.name: insert.excluded[c.name] for c in table.c if c.name not in keys}
+    )
 
 
 def insert_new(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> bool:

@@ -27,7 +27,8 @@ def _configure_logging() -> None:
         folder = data_dir() / "logs"
         folder.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = RotatingFileHandler(
-            folder / "apps.log", maxBytes=5_000_000, backupCount=3, delay=True, encoding="utf-8")
+            folder / "apps.log", maxBytes=5_000_000, backupCount=3, delay=True, encoding="utf-8"
+        )
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(message)s"))

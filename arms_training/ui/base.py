@@ -15,8 +15,10 @@ from arms_training.ui.components import Kind, Messages, classed
 __all__ = ["guard", "guarded", "sentence", "StageView", "UNEXPECTED", "TRAINEE_ERRORS"]
 
 log = logging.getLogger("arms_training.ui")
-UNEXPECTED = ("Something went wrong on our side. Your work on this page is kept; try again, and "
-              "tell your trainer if it happens again.")
+UNEXPECTED = (
+    "Something went wrong on our side. Your work on this page is kept; try again, and "
+    "tell your trainer if it happens again."
+)
 
 
 def sentence(text: object) -> str:
@@ -33,8 +35,13 @@ Expected = Sequence[tuple[type[BaseException], Kind, Callable[[BaseException], s
 TRAINEE_ERRORS: Expected = ((InputError, "warning", str),)
 
 
-def guard(fn: Callable[..., Any], messages: Callable[[], Messages], *,
-          expected: Expected = TRAINEE_ERRORS, unexpected: str = UNEXPECTED) -> Callable[..., Any]:
+def guard(
+    fn: Callable[..., Any],
+    messages: Callable[[], Messages],
+    *,
+    expected: Expected = TRAINEE_ERRORS,
+    unexpected: str = UNEXPECTED,
+) -> Callable[..., Any]:
     """``fn`` wrapped so that no exception escapes into the kernel's output (and so the page).
 
     An exception of an ``expected`` type is shown in ``messages()`` as its formatter says, at
@@ -80,8 +87,9 @@ class StageView:
         self.messages.widget.add_class("arms-stage-message")
         self.widget = classed(w.VBox([]), "arms-stage-panel", f"arms-panel-{self.stage}")
 
-    def apply(self, fn: Callable[..., Any], *args: Any, messages: Messages | None = None,
-              **kwargs: Any) -> bool:
+    def apply(
+        self, fn: Callable[..., Any], *args: Any, messages: Messages | None = None, **kwargs: Any
+    ) -> bool:
         """Run one state change; show an InputError next to the field; tell the app on success."""
         where = messages or self.messages
         try:

@@ -18,13 +18,24 @@ from arms_training.framework import Framework, GlossaryEntry
 from arms_training.reports.markup import CSS, esc
 
 __all__ = [
-    "CSS", "Messages", "esc", "glossary_pattern", "annotate", "section_html", "case_file_html",
-    "glossary_html", "defaults_note_html", "case_file", "stage_bar", "mark_stage", "css_widget",
-    "classed", "close_all",
+    "CSS",
+    "Messages",
+    "esc",
+    "glossary_pattern",
+    "annotate",
+    "section_html",
+    "case_file_html",
+    "glossary_html",
+    "defaults_note_html",
+    "case_file",
+    "stage_bar",
+    "mark_stage",
+    "css_widget",
+    "classed",
+    "close_all",
 ]
 
 Kind = Literal["info", "success", "warning", "error"]
-
 
 
 def classed(widget: w.Widget, *classes: str) -> w.Widget:
@@ -53,8 +64,7 @@ class Messages:
     def show(self, text: str, kind: Kind = "info", *, items: Iterable[str] = ()) -> None:
         bullet = "".join(f"<li>{esc(i)}</li>" for i in items)
         listing = f"<ul>{bullet}</ul>" if bullet else ""
-        self.widget.value = (f'<div class="arms-msg arms-msg-{kind}" role="status">'
-                             f"{esc(text)}{listing}</div>")
+        self.widget.value = f'<div class="arms-msg arms-msg-{kind}" role="status">{esc(text)}{listing}</div>'
 
     def clear(self) -> None:
         self.widget.value = ""
@@ -70,8 +80,9 @@ def _variants(entry: GlossaryEntry) -> list[str]:
     return [v.strip() for v in re.split(r"\s+/\s+", entry.term) if len(v.strip()) > 1]
 
 
-def glossary_pattern(glossary: Iterable[GlossaryEntry]) -> tuple[re.Pattern[str] | None,
-                                                                  dict[str, GlossaryEntry]]:
+def glossary_pattern(
+    glossary: Iterable[GlossaryEntry],
+) -> tuple[re.Pattern[str] | None, dict[str, GlossaryEntry]]:
     """One regex over every term variant (longest first), and variant (lower case) -> entry."""
     lookup: dict[str, GlossaryEntry] = {}
     for entry in glossary:
@@ -107,9 +118,13 @@ def annotate(text: str, glossary: Iterable[GlossaryEntry]) -> str:
 def glossary_html(glossary: Iterable[GlossaryEntry]) -> str:
     rows = "".join(
         f"<tr><td><b>{esc(g.term)}</b></td><td>{esc(g.police)}</td><td>{esc(g.probation)}</td>"
-        f"<td>{esc(g.meaning)}</td></tr>" for g in glossary)
-    return ('<table class="arms-table arms-glossary-table"><tr><th>Term</th><th>Police</th>'
-            f"<th>Probation</th><th>Meaning</th></tr>{rows}</table>")
+        f"<td>{esc(g.meaning)}</td></tr>"
+        for g in glossary
+    )
+    return (
+        '<table class="arms-table arms-glossary-table"><tr><th>Term</th><th>Police</th>'
+        f"<th>Probation</th><th>Meaning</th></tr>{rows}</table>"
+    )
 
 
 # -- the case file ----------------------------------------------------------------------------
@@ -118,19 +133,26 @@ def section_html(section: Section, glossary: Iterable[GlossaryEntry] = ()) -> st
     when = f" <small>({esc(section.when)})</small>" if section.when else ""
     paras = "".join(
         f'<p class="arms-para" id="arms-para-{esc(p.id)}"><span class="arms-para-id">'
-        f"{esc(p.id)}</span>{annotate(p.text, glossary)}</p>" for p in section.paragraphs)
-    return (f'<div class="arms-section" id="arms-section-{esc(section.id)}">'
-            f"<h4>{esc(section.title)}{when}</h4>{paras}</div>")
+        f"{esc(p.id)}</span>{annotate(p.text, glossary)}</p>"
+        for p in section.paragraphs
+    )
+    return (
+        f'<div class="arms-section" id="arms-section-{esc(section.id)}">'
+        f"<h4>{esc(section.title)}{when}</h4>{paras}</div>"
+    )
 
 
-def case_file_html(vignette: Vignette, glossary: Iterable[GlossaryEntry] = (), *,
-                   include_follow_up: bool = False) -> str:
+def case_file_html(
+    vignette: Vignette, glossary: Iterable[GlossaryEntry] = (), *, include_follow_up: bool = False
+) -> str:
     glossary = tuple(glossary)
     st = vignette.static_tool
-    head = (f"<h3>{esc(vignette.title)}</h3><p>{annotate(vignette.summary, glossary)}</p>"
-            f"<p><b>Static tool:</b> {esc(st.name)}: {esc(st.category)} &middot; "
-            f"<b>MAPPA level:</b> {vignette.mappa_level} &middot; "
-            f"<b>Lead agency:</b> {esc(vignette.lead_agency)}</p>")
+    head = (
+        f"<h3>{esc(vignette.title)}</h3><p>{annotate(vignette.summary, glossary)}</p>"
+        f"<p><b>Static tool:</b> {esc(st.name)}: {esc(st.category)} &middot; "
+        f"<b>MAPPA level:</b> {vignette.mappa_level} &middot; "
+        f"<b>Lead agency:</b> {esc(vignette.lead_agency)}</p>"
+    )
     body = "".join(section_html(s, glossary) for s in vignette.sections)
     if include_follow_up and vignette.follow_up is not None:
         fu = vignette.follow_up
@@ -144,28 +166,30 @@ def defaults_note_html(framework: Framework, *sections: str) -> str:
     notes = [framework.project_defaults[s] for s in sections if s in framework.project_defaults]
     if not notes:
         return ""
-    return ('<p class="arms-default-note">Project default: '
-            + " ".join(esc(n) for n in notes) + "</p>")
+    return '<p class="arms-default-note">Project default: ' + " ".join(esc(n) for n in notes) + "</p>"
 
 
-def case_file(vignette: Vignette, framework: Framework, *,
-              include_follow_up: bool = False) -> w.VBox:
+def case_file(vignette: Vignette, framework: Framework, *, include_follow_up: bool = False) -> w.VBox:
     """The case file in a scrollable box with the glossary (click to open) beneath it."""
-    text = classed(w.HTML(case_file_html(vignette, framework.glossary,
-                                         include_follow_up=include_follow_up)),
-                   "arms-case-file")
+    text = classed(
+        w.HTML(case_file_html(vignette, framework.glossary, include_follow_up=include_follow_up)),
+        "arms-case-file",
+    )
     text.layout = w.Layout(max_height="70vh", overflow="auto")
-    glossary = w.Accordion(children=[classed(w.HTML(glossary_html(framework.glossary)),
-                                             "arms-glossary")],
-                           titles=("Glossary: police and probation words",))
+    glossary = w.Accordion(
+        children=[classed(w.HTML(glossary_html(framework.glossary)), "arms-glossary")],
+        titles=("Glossary: police and probation words",),
+    )
     glossary.selected_index = None
-    return classed(w.VBox([text, glossary], layout=w.Layout(width="48%", min_width="320px")),
-                   "arms-case-column")
+    return classed(
+        w.VBox([text, glossary], layout=w.Layout(width="48%", min_width="320px")), "arms-case-column"
+    )
 
 
 # -- the stage bar ----------------------------------------------------------------------------
-def stage_bar(stages: Iterable[str], labels: dict[str, str],
-              on_select: Callable[[str], None]) -> tuple[w.HBox, dict[str, w.Button]]:
+def stage_bar(
+    stages: Iterable[str], labels: dict[str, str], on_select: Callable[[str], None]
+) -> tuple[w.HBox, dict[str, w.Button]]:
     buttons: dict[str, w.Button] = {}
     for stage in stages:
         b = classed(w.Button(description=labels[stage]), "arms-stage", f"arms-stage-{stage}")

@@ -45,24 +45,31 @@ class CoverageReport:
                     out.append(f"no key rates {factor} at {value}")
         insufficient = sum(c[INSUFFICIENT] for c in self.grid.values())
         if insufficient < REQUIREMENTS["min_insufficient"]:
-            out.append(f"'{INSUFFICIENT}' used {insufficient} times; need "
-                       f"{REQUIREMENTS['min_insufficient']}")
-        for name, counter, ids in (("priority level", self.priorities, fw.priority_ids),
-                                   ("level of risk management", self.levels, fw.level_ids),
-                                   ("static category", self.statics, fw.static_ids)):
+            out.append(f"'{INSUFFICIENT}' used {insufficient} times; need {REQUIREMENTS['min_insufficient']}")
+        for name, counter, ids in (
+            ("priority level", self.priorities, fw.priority_ids),
+            ("level of risk management", self.levels, fw.level_ids),
+            ("static category", self.statics, fw.static_ids),
+        ):
             out += [f"no case with {name} {i}" for i in ids if not counter[i]]
         out += [f"no case with feature {f}" for f in REQUIREMENTS["features"] if not self.features.get(f)]
         low, high = REQUIREMENTS["words"]
-        out += [f"{vid} has {n} words; expected {low}-{high}" for vid, n in self.words.items()
-                if not low <= n <= high]
+        out += [
+            f"{vid} has {n} words; expected {low}-{high}"
+            for vid, n in self.words.items()
+            if not low <= n <= high
+        ]
         return out
 
     def render(self) -> str:
         fw = self.framework
         cols = [*map(str, fw.scale_values), "insuff."]
         width = max(len(f.name) for f in fw.factors) + 2
-        lines = [f"Coverage of {self.vignettes} vignettes with keys (framework {fw.id})", "",
-                 "Factor".ljust(width) + "".join(c.rjust(8) for c in cols)]
+        lines = [
+            f"Coverage of {self.vignettes} vignettes with keys (framework {fw.id})",
+            "",
+            "Factor".ljust(width) + "".join(c.rjust(8) for c in cols),
+        ]
         for kind in ("risk", "protective"):
             lines.append(f"  {kind}")
             for f in fw.factors:
@@ -70,12 +77,13 @@ class CoverageReport:
                     continue
                 counts = self.grid.get(f.id, Counter())
                 cells = [counts[v] for v in fw.scale_values] + [counts[INSUFFICIENT]]
-                lines.append(f.name.ljust(width) + "".join(
-                    (str(n) if n else "-").rjust(8) for n in cells))
+                lines.append(f.name.ljust(width) + "".join((str(n) if n else "-").rjust(8) for n in cells))
         lines.append("")
-        for name, counter, ids in (("Static category", self.statics, fw.static_ids),
-                                   ("Priority for work", self.priorities, fw.priority_ids),
-                                   ("Level of risk management", self.levels, fw.level_ids)):
+        for name, counter, ids in (
+            ("Static category", self.statics, fw.static_ids),
+            ("Priority for work", self.priorities, fw.priority_ids),
+            ("Level of risk management", self.levels, fw.level_ids),
+        ):
             lines.append(f"{name}: " + ", ".join(f"{i} {counter[i] or '-'}" for i in ids))
         lines.append("")
         lines.append("Special cases:")
@@ -113,8 +121,9 @@ def _add(cov: CoverageReport, v: Vignette, key: AnswerKey) -> None:
     if key.plan.contraindicated:
         features.add("contraindicated_restriction")
     if key.follow_up is not None:
-        features.add("follow_up_significant" if key.follow_up.significant_change
-                     else "follow_up_not_significant")
+        features.add(
+            "follow_up_significant" if key.follow_up.significant_change else "follow_up_not_significant"
+        )
     for feature in features:
         cov.features.setdefault(feature, []).append(v.id)
     cov.words[v.id] = v.word_count()

@@ -18,22 +18,29 @@ from arms_training.errors import Problem
 
 __all__ = ["Finding", "lint_text", "lint_vignette", "RULES"]
 
-_STREET = (r"Street|St|Road|Rd|Avenue|Ave|Lane|Close|Drive|Way|Crescent|Court|Place|Terrace|"
-           r"Gardens|Grove|Square|Walk|Row|Mews|Parade|View|Rise")
-_MONTHS = (r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-           r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?")
+_STREET = (
+    r"Street|St|Road|Rd|Avenue|Ave|Lane|Close|Drive|Way|Crescent|Court|Place|Terrace|"
+    r"Gardens|Grove|Square|Walk|Row|Mews|Parade|View|Rise"
+)
+_MONTHS = (
+    r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+)
 _DATE = rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}})"
 
 RULES: dict[str, re.Pattern[str]] = {
     "postcode": re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"),
-    "phone number": re.compile(r"(?<![\w/])(?:\+44\s?\(?0?\)?\s?\d{2,4}|\(?0\d{2,4}\)?)[\s-]?\d{3,4}[\s-]?\d{3,4}\b"),
+    "phone number": re.compile(
+        r"(?<![\w/])(?:\+44\s?\(?0?\)?\s?\d{2,4}|\(?0\d{2,4}\)?)[\s-]?\d{3,4}[\s-]?\d{3,4}\b"
+    ),
     "email address": re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
     # Any two letters, not only HMRC's valid prefixes: the specimen "QQ" must be caught too.
     "National Insurance number": re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"),
     "PNC or case number": re.compile(r"\b(?:\d{2}|\d{4})/\d{4,8}[A-Z]\b|\b[A-Z]{2,4}/\d{4,}/\d{2,}\b"),
     "date of birth": re.compile(
         rf"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?)\b[:\s]*{_DATE}|\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\b",
-        re.IGNORECASE),
+        re.IGNORECASE,
+    ),
     "vehicle registration": re.compile(r"\b[A-Z]{2}\d{2}\s?[A-Z]{3}\b|\b[A-Z]\d{1,3}\s[A-Z]{3}\b"),
     "street address": re.compile(rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][a-z']+\s+){{1,3}}(?:{_STREET})\b"),
 }
@@ -88,6 +95,12 @@ def lint_vignette(v: Vignette, path: str | Path) -> list[Problem]:
     ]
     for field, text in texts:
         for finding in lint_text(text, cast):
-            out.append(Problem(str(path), field, f"{finding}: case material must be anonymised; "
-                               "declare fictional names in cast, and remove real identifiers"))
+            out.append(
+                Problem(
+                    str(path),
+                    field,
+                    f"{finding}: case material must be anonymised; "
+                    "declare fictional names in cast, and remove real identifiers",
+                )
+            )
     return out

@@ -69,8 +69,12 @@ def _kind(data: object) -> str:
     return "unknown"
 
 
-_LOADERS = {"framework": load_framework, "vignette": load_vignette, "key": load_key,
-            "response": load_response}
+_LOADERS = {
+    "framework": load_framework,
+    "vignette": load_vignette,
+    "key": load_key,
+    "response": load_response,
+}
 
 
 def validate_paths(paths: list[str | Path] | None = None) -> ValidationReport:
@@ -88,9 +92,13 @@ def validate_paths(paths: list[str | Path] | None = None) -> ValidationReport:
             data, _ = read_document(path)
             kind = _kind(data)
             if kind == "unknown":
-                raise ContentError.single(str(path), "", "not a framework, vignette, answer key or "
-                                          "response (no level_matrix, sections, vignette_id or "
-                                          "response_id field)")
+                raise ContentError.single(
+                    str(path),
+                    "",
+                    "not a framework, vignette, answer key or "
+                    "response (no level_matrix, sections, vignette_id or "
+                    "response_id field)",
+                )
             item = _LOADERS[kind](path)
         except ContentError as exc:
             report.problems += exc.problems
@@ -109,8 +117,9 @@ def validate_paths(paths: list[str | Path] | None = None) -> ValidationReport:
 
 def _add_unique(report: ValidationReport, table: dict, ident: str, path: Path, item, field: str):
     if ident in table:
-        report.problems.append(Problem(str(path), field,
-                                       f"duplicate id '{ident}' (also in {table[ident][0]})"))
+        report.problems.append(
+            Problem(str(path), field, f"duplicate id '{ident}' (also in {table[ident][0]})")
+        )
     else:
         table[ident] = (path, item)
 
@@ -126,8 +135,14 @@ def _framework(report: ValidationReport, framework_id: str, path: Path) -> Frame
         if fw.id == framework_id:
             report.frameworks[fw.id] = fw
             return fw
-    report.problems.append(Problem(str(path), "framework", f"unknown framework '{framework_id}'; "
-                                   f"installed: {', '.join(p.stem for p in available_frameworks())}"))
+    report.problems.append(
+        Problem(
+            str(path),
+            "framework",
+            f"unknown framework '{framework_id}'; "
+            f"installed: {', '.join(p.stem for p in available_frameworks())}",
+        )
+    )
     return None
 
 
@@ -159,6 +174,7 @@ def _cross_check(report: ValidationReport, library: bool) -> None:
         vignette = report.vignettes.get(response.vignette_id, (None, None))[1]
         if vignette is None:
             from arms_training.content import load_library
+
             vignette = load_library().vignettes.get(response.vignette_id)
         if fw is not None:
             report.problems += check_response(response, fw, vignette, str(path))

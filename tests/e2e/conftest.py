@@ -43,8 +43,12 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             pytest.fail(f"CI=true and {problem}", pytrace=False)
         print(f"\nskipping browser tests: {problem}", file=sys.stderr)
         pytest.skip(problem)
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM),
-            "args": CHROMIUM_ARGS, "headless": True}
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+        "headless": True,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -92,5 +96,4 @@ def staff(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 @pytest.fixture(scope="module")
 def boom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The trainee settings serving tests/e2e/fixtures/boom: pages whose code fails."""
-    yield from _serve(start_trainee(tmp_path_factory.mktemp("boom"), root=FIXTURES / "boom",
-                                    name="boom"))
+    yield from _serve(start_trainee(tmp_path_factory.mktemp("boom"), root=FIXTURES / "boom", name="boom"))

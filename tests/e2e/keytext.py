@@ -31,8 +31,10 @@ def key_texts(key_path: Path) -> list[str]:
 
 def public_text() -> str:
     """Everything a trainee may legitimately see: vignettes and frameworks, normalised."""
-    files = [*sorted((REPO / "vignettes").glob("*.yaml")),
-             *sorted((REPO / "arms_training" / "frameworks").glob("*.yaml"))]
+    files = [
+        *sorted((REPO / "vignettes").glob("*.yaml")),
+        *sorted((REPO / "arms_training" / "frameworks").glob("*.yaml")),
+    ]
     return " ".join(normalise(p.read_text(encoding="utf-8")) for p in files)
 
 
@@ -42,7 +44,7 @@ def key_phrases(key_path: Path, per_text: int = 3) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for text in key_texts(key_path):
         words = normalise(text).split()
-        windows = [" ".join(words[i:i + WINDOW]) for i in range(len(words) - WINDOW + 1)]
+        windows = [" ".join(words[i : i + WINDOW]) for i in range(len(words) - WINDOW + 1)]
         own = [w for w in windows if w not in public]
         if not own:
             continue

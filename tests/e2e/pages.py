@@ -13,18 +13,24 @@ from dataclasses import dataclass, field
 
 from playwright.sync_api import Locator, Page, WebSocket, expect
 
-__all__ = ["ExercisePage", "WsRecorder", "normalise", "PAGE_TIMEOUT", "ACTION_TIMEOUT",
-           "V01_RATINGS"]
+__all__ = ["ExercisePage", "WsRecorder", "normalise", "PAGE_TIMEOUT", "ACTION_TIMEOUT", "V01_RATINGS"]
 
 # A cold page starts a kernel and imports the package: allow for a slow CI machine.
 PAGE_TIMEOUT = 90_000
 ACTION_TIMEOUT = 15_000
 # A plausible set of ratings for v01-new-partner (numbers a trainee picks, not key text).
 V01_RATINGS = {
-    "opportunity": 1, "sexual_preoccupation": 0, "offence_related_sexual_interest": 1,
-    "emotional_congruence_children": 1, "hostile_orientation": 0, "poor_self_management": 1,
-    "social_influences": 1, "commitment_to_desist": 1, "intimate_relationships": 1,
-    "employment_positive_routine": 2, "social_investment": 1,
+    "opportunity": 1,
+    "sexual_preoccupation": 0,
+    "offence_related_sexual_interest": 1,
+    "emotional_congruence_children": 1,
+    "hostile_orientation": 0,
+    "poor_self_management": 1,
+    "social_influences": 1,
+    "commitment_to_desist": 1,
+    "intimate_relationships": 1,
+    "employment_positive_routine": 2,
+    "social_investment": 1,
 }
 
 
@@ -69,14 +75,12 @@ class WsRecorder:
     def _on_socket(self, ws: WebSocket) -> None:
         self.sockets.append(ws.url)
         ws.on("framesent", lambda p: self.frames.append(Frame("sent", p, time.monotonic())))
-        ws.on("framereceived",
-              lambda p: self.frames.append(Frame("received", p, time.monotonic())))
+        ws.on("framereceived", lambda p: self.frames.append(Frame("received", p, time.monotonic())))
 
     def mark(self) -> int:
         return len(self.frames)
 
-    def containing(self, needles: list[str], start: int = 0, end: int | None = None
-                   ) -> dict[str, int]:
+    def containing(self, needles: list[str], start: int = 0, end: int | None = None) -> dict[str, int]:
         """Normalised needle -> index of the first frame (in [start, end)) that contains it."""
         found: dict[str, int] = {}
         for i, frame in enumerate(self.frames[start:end], start):
@@ -128,13 +132,13 @@ class ExercisePage:
         box.blur()  # continuous_update=False fields send their value on change
 
     # -- start screen ----------------------------------------------------------------------
-    def start(self, trainee_id: str, agency: str, vignette_id: str, *, mode: str = "full"
-              ) -> None:
+    def start(self, trainee_id: str, agency: str, vignette_id: str, *, mode: str = "full") -> None:
         self.page.locator(".arms-trainee-id input").fill(trainee_id)
         self.choose("arms-agency", agency)
         self.page.locator(f".arms-choose-{vignette_id}").click()
         expect(self.cls(f"arms-card-{vignette_id}")).to_have_class(
-            re.compile(r"\barms-card-selected\b"), timeout=ACTION_TIMEOUT)
+            re.compile(r"\barms-card-selected\b"), timeout=ACTION_TIMEOUT
+        )
         label = "Full exercise" if mode == "full" else "Quick"
         self.toggle("arms-mode", label)
         self.cls("arms-start").click()
@@ -162,22 +166,23 @@ class ExercisePage:
             expect(box).to_be_checked(timeout=ACTION_TIMEOUT)
         self.toggle("arms-priority-level", level_label)
 
-    def add_action(self, catalogue_label: str, *, objective: str, enforcement: str,
-                   rationale: str) -> None:
+    def add_action(self, catalogue_label: str, *, objective: str, enforcement: str, rationale: str) -> None:
         before = self.page.locator(".arms-plan-actions .arms-action").count()
         self.page.locator(".arms-plan-catalogue select").select_option(label=catalogue_label)
         self.cls("arms-plan-add").click()
         action = self.cls(f"arms-action-{before}")
         expect(action).to_be_visible(timeout=ACTION_TIMEOUT)
-        for field_name, text in (("objective", objective), ("enforcement", enforcement),
-                                 ("rationale", rationale)):
+        for field_name, text in (
+            ("objective", objective),
+            ("enforcement", enforcement),
+            ("rationale", rationale),
+        ):
             box = action.locator(f".arms-action-{field_name} textarea")
             box.fill(text)
             box.blur()
 
     def wait_saved(self) -> None:
-        expect(self.cls("arms-save-status")).to_contain_text("Draft saved",
-                                                             timeout=ACTION_TIMEOUT)
+        expect(self.cls("arms-save-status")).to_contain_text("Draft saved", timeout=ACTION_TIMEOUT)
 
     def screenshot(self, name: str, path: str) -> None:
         """The whole widget ``name``, however tall: Voila scrolls inside its own container, so

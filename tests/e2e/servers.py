@@ -24,16 +24,30 @@ import psutil
 from arms_training.serving.servers import ServerSpec, staff_environ, staff_server, trainee_server
 
 __all__ = [
-    "CHROMIUM", "CHROMIUM_ARGS", "RunningServer", "chromium_problem", "free_port", "start_server",
-    "start_trainee", "start_staff", "kernel_processes", "wait_for_pool",
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "RunningServer",
+    "chromium_problem",
+    "free_port",
+    "start_server",
+    "start_trainee",
+    "start_staff",
+    "kernel_processes",
+    "wait_for_pool",
 ]
 
 CHROMIUM = Path(os.environ.get("ARMS_E2E_CHROMIUM", "/usr/bin/chromium"))
 # The flags that work on the project's Debian machines (no sandbox inside containers, no GPU,
 # nothing that phones home while a test runs).
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 START_TIMEOUT = 120.0
 
@@ -42,9 +56,11 @@ def chromium_problem() -> str | None:
     """Why the browser tests cannot run here, or None when Debian's chromium is installed."""
     if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
         return None
-    return (f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium, or "
-            "run bash scripts/test.sh, which does); Playwright's own browser downloads are not "
-            "used")
+    return (
+        f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium, or "
+        "run bash scripts/test.sh, which does); Playwright's own browser downloads are not "
+        "used"
+    )
 
 
 def free_port() -> int:
@@ -109,56 +125,78 @@ def _answering(url: str) -> bool:
     return True
 
 
-def start_server(spec: ServerSpec, *, data_dir: Path, log_path: Path,
-                 extra_env: dict[str, str] | None = None,
-                 extra_args: list[str] | None = None) -> RunningServer:
+def start_server(
+    spec: ServerSpec,
+    *,
+    data_dir: Path,
+    log_path: Path,
+    extra_env: dict[str, str] | None = None,
+    extra_args: list[str] | None = None,
+) -> RunningServer:
     """Start ``spec`` and wait until it answers; raise RuntimeError with its log if it does not.
 
     ``extra_args`` are appended to the command line (benchmarks use them to try a setting)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ARMS_TRAINING_DB_URL", "ARMS_TRAINING_STAFF_TOKEN")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("ARMS_TRAINING_DB_URL", "ARMS_TRAINING_STAFF_TOKEN")
+    }
     env.update({"ARMS_TRAINING_DATA": str(data_dir), "PYTHONUNBUFFERED": "1"})
     env.update(extra_env or {})
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([*spec.argv(), *(extra_args or [])], env=env,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                cwd=data_dir)
+        proc = subprocess.Popen(
+            [*spec.argv(), *(extra_args or [])],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=data_dir,
+        )
     server = RunningServer(spec, proc, data_dir, log_path)
     deadline = time.monotonic() + START_TIMEOUT
     probe = f"{server.base}/voila/tree"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"Voila ({spec.name}) exited with {proc.returncode}:\n"
-                               f"{server.log()[-3000:]}")
+            raise RuntimeError(f"Voila ({spec.name}) exited with {proc.returncode}:\n{server.log()[-3000:]}")
         if _answering(probe):
             return server
         time.sleep(0.2)
     server.stop()
-    raise RuntimeError(f"Voila ({spec.name}) did not answer within {START_TIMEOUT:.0f} s:\n"
-                       f"{server.log()[-3000:]}")
+    raise RuntimeError(
+        f"Voila ({spec.name}) did not answer within {START_TIMEOUT:.0f} s:\n{server.log()[-3000:]}"
+    )
 
 
-def start_trainee(workdir: Path, *, root: Path | None = None, pool: int = 0,
-                  trust_proxy_user: bool = False, name: str = "trainee",
-                  data_dir: Path | None = None,
-                  extra_args: list[str] | None = None) -> RunningServer:
-    spec = trainee_server(port=free_port(), pool=pool, trust_proxy_user=trust_proxy_user,
-                          root=root)
-    return start_server(spec, data_dir=data_dir or workdir / f"{name}-data",
-                        log_path=workdir / f"{name}-voila.log", extra_args=extra_args)
+def start_trainee(
+    workdir: Path,
+    *,
+    root: Path | None = None,
+    pool: int = 0,
+    trust_proxy_user: bool = False,
+    name: str = "trainee",
+    data_dir: Path | None = None,
+    extra_args: list[str] | None = None,
+) -> RunningServer:
+    spec = trainee_server(port=free_port(), pool=pool, trust_proxy_user=trust_proxy_user, root=root)
+    return start_server(
+        spec,
+        data_dir=data_dir or workdir / f"{name}-data",
+        log_path=workdir / f"{name}-voila.log",
+        extra_args=extra_args,
+    )
 
 
-def start_staff(workdir: Path, *, data_dir: Path | None = None,
-                trainee: RunningServer | None = None) -> RunningServer:
+def start_staff(
+    workdir: Path, *, data_dir: Path | None = None, trainee: RunningServer | None = None
+) -> RunningServer:
     """The staff server; with ``trainee``, set up as ``arms-training serve`` pairs the two: the
     session app's join link points at that trainee server (pass its ``data_dir`` too, so both
     share one store)."""
     spec = staff_server(port=free_port(), token=secrets.token_urlsafe(18))
     env = staff_environ({}, trainee.spec) if trainee is not None else None
-    return start_server(spec, data_dir=data_dir or workdir / "staff-data",
-                        log_path=workdir / "staff-voila.log", extra_env=env)
+    return start_server(
+        spec, data_dir=data_dir or workdir / "staff-data", log_path=workdir / "staff-voila.log", extra_env=env
+    )
 
 
 def kernel_processes(server: RunningServer) -> list[psutil.Process]:
@@ -184,13 +222,19 @@ def _awaiting_request(kernel: psutil.Process, port: int) -> bool:
         connections = kernel.net_connections(kind="tcp")
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
-    return any(c.status == psutil.CONN_ESTABLISHED and c.raddr and c.raddr.port == port
-               for c in connections)
+    return any(c.status == psutil.CONN_ESTABLISHED and c.raddr and c.raddr.port == port for c in connections)
 
 
-def wait_for_pool(server: RunningServer, size: int, *, awaits_request: bool = False,
-                  timeout: float = 300.0, quiet_seconds: float = 1.0, quiet_rounds: int = 3,
-                  min_cpu: float = 0.4) -> float:
+def wait_for_pool(
+    server: RunningServer,
+    size: int,
+    *,
+    awaits_request: bool = False,
+    timeout: float = 300.0,
+    quiet_seconds: float = 1.0,
+    quiet_rounds: int = 3,
+    min_cpu: float = 0.4,
+) -> float:
     """Wait until ``size`` pre-heated kernels are ready; return the seconds waited.
 
     Voila logs the pool as "filled" when the kernels are launched, long before they are ready,

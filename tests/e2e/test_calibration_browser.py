@@ -72,16 +72,19 @@ def demo(tmp_path_factory) -> tuple[Path, set[str]]:
     return path, {a["id"] for a in manifest["assessors"] if a["tendency"] != "accurate"}
 
 
-def test_load_filter_drill_down_and_export(staff: RunningServer, page: Page, demo,
-                                           results_dir: Path) -> None:
+def test_load_filter_drill_down_and_export(staff: RunningServer, page: Page, demo, results_dir: Path) -> None:
     path, bad = demo
     # This server's own database already holds ten of the exported responses.
     lib, fw = load_library(), framework_by_id("arms-2018")
     with Store(f"sqlite:///{staff.data_dir / DB_FILENAME}") as store:
         for line in path.read_text().splitlines()[:10]:
             r = Response.model_validate_json(line)
-            store.submit(r, score=score(r, lib.keys[r.vignette_id], fw).to_dict(),
-                         key_version=r.key_version, framework_version=fw.version)
+            store.submit(
+                r,
+                score=score(r, lib.keys[r.vignette_id], fw).to_dict(),
+                key_version=r.key_version,
+                framework_version=fw.version,
+            )
 
     cal = CalibrationPage(page, staff.url("/voila/render/calibration.ipynb", token=True)).open()
     expect(cal.cls("arms-cal-summary")).to_contain_text("No responses loaded yet")
@@ -89,11 +92,11 @@ def test_load_filter_drill_down_and_export(staff: RunningServer, page: Page, dem
     cal.cls("arms-cal-load-store").click()
     expect(cal.message()).to_contain_text("10 records read, 10 new", timeout=LOAD_TIMEOUT)
     cal.import_path(path)
-    expect(cal.message()).to_contain_text("310 new; 10 duplicates skipped",
-                                          timeout=LOAD_TIMEOUT)
+    expect(cal.message()).to_contain_text("310 new; 10 duplicates skipped", timeout=LOAD_TIMEOUT)
     summary = cal.cls("arms-cal-summary")
-    expect(summary).to_contain_text(f"320 of 320 scored responses match the filters: 40 "
-                                    f"assessors, {len(bad)} flagged")
+    expect(summary).to_contain_text(
+        f"320 of 320 scored responses match the filters: 40 assessors, {len(bad)} flagged"
+    )
     table = cal.page.locator(".arms-cal-table-assessors .arms-cal-table")
     expect(table.locator("tr.arms-cal-flagged-row")).to_have_count(len(bad))  # first page
 
@@ -122,8 +125,7 @@ def test_load_filter_drill_down_and_export(staff: RunningServer, page: Page, dem
     view = cal.page.locator(".arms-cal-table-assessors")
     view.locator(".arms-cal-sort select").select_option(label="exact agreement")
     view.locator(".arms-cal-ascending input").check()
-    expect(table.locator("tbody tr").first).to_contain_text(worst.iloc[0],
-                                                            timeout=ACTION_TIMEOUT)
+    expect(table.locator("tbody tr").first).to_contain_text(worst.iloc[0], timeout=ACTION_TIMEOUT)
 
     cal.tab("Export")
     cal.cls("arms-cal-export").click()
@@ -132,8 +134,7 @@ def test_load_filter_drill_down_and_export(staff: RunningServer, page: Page, dem
     assert re.fullmatch(r"arms-calibration-\d{8}-\d{4}-assessors\.csv", name)
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 20 and {r["agency"] for r in rows} == {"police"}
-    assert {r["trainee_id"] for r in rows if r["flagged"] == "True"} == \
-        {r["trainee_id"] for r in rows} & bad
+    assert {r["trainee_id"] for r in rows if r["flagged"] == "True"} == {r["trainee_id"] for r in rows} & bad
     name, data = cal.download("arms-cal-download-xlsx")
     book = load_workbook(io.BytesIO(data))
     assert book["assessors"].max_row == 21 and "reliability" in book.sheetnames

@@ -24,7 +24,8 @@ def exercise(trainee: RunningServer, page: Page) -> ExercisePage:
 
 
 def test_a_full_exercise_resumes_after_a_reload_and_ends_in_feedback(
-        exercise: ExercisePage, results_dir: Path) -> None:
+    exercise: ExercisePage, results_dir: Path
+) -> None:
     page = exercise.page
     exercise.start("amber-otter-3", "Police", "v01-new-partner", mode="full")
     stages = exercise.page.locator(".lm-Widget.arms-stage-bar button")
@@ -46,25 +47,30 @@ def test_a_full_exercise_resumes_after_a_reload_and_ends_in_feedback(
         active = page.locator(f".lm-Widget.arms-rating-{factor} button.mod-active")
         expect(active).to_have_text(re.compile(rf"^\s*{value} "))
     for factor in SECOND_HALF:
-        expect(page.locator(f".lm-Widget.arms-rating-{factor} button.mod-active")
-               ).to_have_count(0)
+        expect(page.locator(f".lm-Widget.arms-rating-{factor} button.mod-active")).to_have_count(0)
 
     for factor, value in SECOND_HALF.items():
         exercise.rate(factor, value)
     exercise.go("prioritise")
-    exercise.prioritise(["opportunity", "intimate_relationships", "poor_self_management",
-                         "emotional_congruence_children"], "Medium")
+    exercise.prioritise(
+        ["opportunity", "intimate_relationships", "poor_self_management", "emotional_congruence_children"],
+        "Medium",
+    )
     exercise.go("level")
     expect(exercise.cls("arms-level-result")).to_contain_text("Medium", timeout=ACTION_TIMEOUT)
     exercise.go("plan")
-    exercise.add_action("Restrictive: Disclosure to third parties",
-                        objective="Donna knows his offending before he is alone with the children",
-                        enforcement="Police plan it with children's services within four weeks",
-                        rationale="Protects the children; lets the relationship become protective")
-    exercise.add_action("Constructive: Relapse prevention work",
-                        objective="A current plan for alcohol and contact with children",
-                        enforcement="Reviewed at each home visit",
-                        rationale="Builds on the Horizon programme he completed")
+    exercise.add_action(
+        "Restrictive: Disclosure to third parties",
+        objective="Donna knows his offending before he is alone with the children",
+        enforcement="Police plan it with children's services within four weeks",
+        rationale="Protects the children; lets the relationship become protective",
+    )
+    exercise.add_action(
+        "Constructive: Relapse prevention work",
+        objective="A current plan for alcohol and contact with children",
+        enforcement="Reviewed at each home visit",
+        rationale="Builds on the Horizon programme he completed",
+    )
     exercise.go("review")
     page.locator(".lm-Widget.arms-review-reveal").click()
     expect(exercise.cls("arms-follow-up")).to_be_visible(timeout=ACTION_TIMEOUT)
@@ -86,8 +92,9 @@ def test_a_full_exercise_resumes_after_a_reload_and_ends_in_feedback(
     exercise.screenshot("arms-feedback", str(results_dir / "feedback-v01-full.png"))
 
 
-def test_a_quick_exercise_needs_ratings_and_priorities_only(exercise: ExercisePage,
-                                                            results_dir: Path) -> None:
+def test_a_quick_exercise_needs_ratings_and_priorities_only(
+    exercise: ExercisePage, results_dir: Path
+) -> None:
     page = exercise.page
     exercise.start("grey-wren-9", "Probation", "v02-online-images", mode="quick")
     expect(page.locator(".lm-Widget.arms-stage-bar button")).to_have_count(3)
@@ -117,4 +124,5 @@ def test_a_pre_heated_page_reads_its_own_link(pooled_trainee: RunningServer, pag
         ex = ExercisePage(page, pooled_trainee.render_url("exercise.ipynb"))
         ex.open(f"?vignette={vignette}")
         expect(ex.cls(f"arms-card-{vignette}")).to_have_class(
-            re.compile(r"\barms-card-selected\b"), timeout=ACTION_TIMEOUT)
+            re.compile(r"\barms-card-selected\b"), timeout=ACTION_TIMEOUT
+        )

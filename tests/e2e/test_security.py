@@ -97,15 +97,34 @@ def _targets(data_dir: Path) -> list[tuple[str, str]]:
 
 
 ROUTES = [
-    "/voila/files/", "/voila/static/", "/voila/templates/", "/voila/labextensions/",
-    "/voila/api/themes/", "/voila/render/", "/voila/tree/", "/voila/api/contents/",
-    "/api/contents/", "/files/", "/notebooks/", "/tree/", "/edit/", "/view/", "/lab/tree/",
-    "/static/", "/",
+    "/voila/files/",
+    "/voila/static/",
+    "/voila/templates/",
+    "/voila/labextensions/",
+    "/voila/api/themes/",
+    "/voila/render/",
+    "/voila/tree/",
+    "/voila/api/contents/",
+    "/api/contents/",
+    "/files/",
+    "/notebooks/",
+    "/tree/",
+    "/edit/",
+    "/view/",
+    "/lab/tree/",
+    "/static/",
+    "/",
 ]
 
 
-def _get(server: RunningServer, path: str, *, method: str = "GET", body: bytes | None = None,
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def _get(
+    server: RunningServer,
+    path: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", server.spec.port, timeout=120)
     try:
         # http.client sends the path byte for byte: no '..' collapsing, no re-encoding.
@@ -131,8 +150,7 @@ def _may_answer(route: str, kind: str) -> bool:
 def database(trainee: RunningServer) -> Path:
     """The trainee server's SQLite file, holding a draft with a canary note."""
     path = trainee.data_dir / "arms-training.sqlite"
-    response = new_response(Trainee(id="canary", agency="police"), "v01-new-partner", 1,
-                            "arms-2018")
+    response = new_response(Trainee(id="canary", agency="police"), "v01-new-partner", 1, "arms-2018")
     response.notes = {"opportunity": SQLITE_CANARY}
     with Store(f"sqlite:///{path}") as store:
         store.save_draft(response)
@@ -141,7 +159,8 @@ def database(trainee: RunningServer) -> Path:
 
 
 def test_no_route_serves_keys_notebooks_staff_pages_or_the_database(
-        trainee: RunningServer, database: Path, phrases: dict[str, list[str]]) -> None:
+    trainee: RunningServer, database: Path, phrases: dict[str, list[str]]
+) -> None:
     """Is every file a trainee might guess at refused, however the path is written?"""
     needles = _all(phrases)
     notebook_source = "ExerciseApp.from_environment"
@@ -179,8 +198,9 @@ def test_no_route_serves_keys_notebooks_staff_pages_or_the_database(
     assert not leaks, "routes that leak:\n" + "\n".join(leaks)
 
 
-def test_the_exercise_page_carries_no_source_or_key(trainee: RunningServer,
-                                                    phrases: dict[str, list[str]]) -> None:
+def test_the_exercise_page_carries_no_source_or_key(
+    trainee: RunningServer, phrases: dict[str, list[str]]
+) -> None:
     """Does the rendered page (sources stripped) hold neither notebook code nor key text?"""
     status, _, body = _get(trainee, "/voila/render/exercise.ipynb")
     text = body.decode("utf-8", errors="replace")
@@ -195,14 +215,17 @@ def test_the_contents_api_is_read_only(trainee: RunningServer) -> None:
     notebook = REPO / "notebooks" / "trainee" / "exercise.ipynb"
     before = notebook.read_bytes()
     body = json.dumps({"type": "file", "format": "text", "content": "x"}).encode()
-    for method, path in (("PUT", "/voila/api/contents/evil.txt"),
-                         ("POST", "/voila/api/contents/"),
-                         ("PATCH", "/voila/api/contents/exercise.ipynb"),
-                         ("DELETE", "/voila/api/contents/exercise.ipynb"),
-                         ("POST", "/api/kernels"),
-                         ("POST", "/api/sessions")):
-        status, _, _ = _get(trainee, path, method=method, body=body,
-                            headers={"Content-Type": "application/json"})
+    for method, path in (
+        ("PUT", "/voila/api/contents/evil.txt"),
+        ("POST", "/voila/api/contents/"),
+        ("PATCH", "/voila/api/contents/exercise.ipynb"),
+        ("DELETE", "/voila/api/contents/exercise.ipynb"),
+        ("POST", "/api/kernels"),
+        ("POST", "/api/sessions"),
+    ):
+        status, _, _ = _get(
+            trainee, path, method=method, body=body, headers={"Content-Type": "application/json"}
+        )
         assert status in (403, 404, 405), f"{method} {path} answered {status}"
     assert notebook.read_bytes() == before
     assert not (notebook.parent / "evil.txt").exists()
@@ -210,9 +233,13 @@ def test_the_contents_api_is_read_only(trainee: RunningServer) -> None:
 
 def test_staff_notebooks_are_not_on_the_trainee_port(trainee: RunningServer) -> None:
     for name in ("session.ipynb", "calibration.ipynb"):
-        for path in (f"/voila/render/{name}", f"/voila/render/../staff/{name}",
-                     f"/voila/render/%2e%2e%2fstaff%2f{name}", "/voila/tree/../staff",
-                     f"/voila/api/contents/%2e%2e/staff/{name}"):
+        for path in (
+            f"/voila/render/{name}",
+            f"/voila/render/../staff/{name}",
+            f"/voila/render/%2e%2e%2fstaff%2f{name}",
+            "/voila/tree/../staff",
+            f"/voila/api/contents/%2e%2e/staff/{name}",
+        ):
             status, _, _ = _get(trainee, path)
             assert status in (400, 403, 404), f"{path} answered {status}"
     status, _, body = _get(trainee, "/voila/api/contents")
@@ -224,23 +251,24 @@ def test_staff_notebooks_are_not_on_the_trainee_port(trainee: RunningServer) -> 
 def test_the_staff_server_needs_its_token(staff: RunningServer) -> None:
     """Does the staff server refuse requests without the token (or with a wrong one)?"""
     staff_notebooks = sorted(p.name for p in (REPO / "notebooks" / "staff").glob("*.ipynb"))
-    paths = ["/voila/tree", "/voila/api/contents", "/voila/api/contents/",
-             *(f"/voila/render/{n}" for n in staff_notebooks or ["session.ipynb"])]
+    paths = [
+        "/voila/tree",
+        "/voila/api/contents",
+        "/voila/api/contents/",
+        *(f"/voila/render/{n}" for n in staff_notebooks or ["session.ipynb"]),
+    ]
     for path in paths:
         for headers in ({}, {"Authorization": "token wrong-token"}):
             status, got, _ = _get(staff, path, headers=headers)
-            refused = status == 403 or (status in (302, 303) and "login" in got.get(
-                "Location", ""))
+            refused = status == 403 or (status in (302, 303) and "login" in got.get("Location", ""))
             assert refused, f"{path} without the token answered {status}"
         status, _, _ = _get(staff, path + "?token=wrong-token")
         assert status in (302, 303, 403), f"{path} with a wrong token answered {status}"
     status, _, body = _get(staff, f"/voila/tree?token={staff.token}")
     assert status == 200
-    status, _, body = _get(staff, "/voila/api/contents",
-                           headers={"Authorization": f"token {staff.token}"})
+    status, _, body = _get(staff, "/voila/api/contents", headers={"Authorization": f"token {staff.token}"})
     assert status == 200
-    listed = sorted(item["name"] for item in json.loads(body)["content"]
-                    if item["type"] == "notebook")
+    listed = sorted(item["name"] for item in json.loads(body)["content"] if item["type"] == "notebook")
     assert listed == staff_notebooks
     for name in staff_notebooks:  # rendered (a kernel runs the app) only with the token
         status, _, body = _get(staff, f"/voila/render/{name}?token={staff.token}")
@@ -249,7 +277,8 @@ def test_the_staff_server_needs_its_token(staff: RunningServer) -> None:
 
 
 def test_a_trainee_cannot_run_code_through_the_kernel_socket(
-        trainee: RunningServer, page: Page, phrases: dict[str, list[str]]) -> None:
+    trainee: RunningServer, page: Page, phrases: dict[str, list[str]]
+) -> None:
     """Voila allows only widget (comm) messages: an execute_request that reads the key file is
     ignored, so the key stays on the server whatever the browser sends."""
     recorder = WsRecorder().attach(page)
@@ -282,8 +311,9 @@ def test_a_trainee_cannot_run_code_through_the_kernel_socket(
     assert 'Received message of type "execute_request", which is not allowed' in trainee.log()
 
 
-def test_x_forwarded_user_is_ignored_without_a_trusting_proxy(trainee: RunningServer,
-                                                               browser: Browser) -> None:
+def test_x_forwarded_user_is_ignored_without_a_trusting_proxy(
+    trainee: RunningServer, browser: Browser
+) -> None:
     """A trainee who sends X-Forwarded-User themselves does not get someone else's id."""
     context = browser.new_context(extra_http_headers={"X-Forwarded-User": "someone-else"})
     try:
@@ -299,7 +329,8 @@ def test_x_forwarded_user_is_ignored_without_a_trusting_proxy(trainee: RunningSe
 
 # -- (b) the websocket before and after submission ----------------------------------------------
 def test_no_key_text_crosses_the_websocket_before_submission(
-        trainee: RunningServer, page: Page, phrases: dict[str, list[str]]) -> None:
+    trainee: RunningServer, page: Page, phrases: dict[str, list[str]]
+) -> None:
     """Record every frame while a trainee works v01 to submission: no rationale or why before
     the submit click; and, proving the recording sees key text when it is there, some after."""
     recorder = WsRecorder().attach(page)
@@ -312,9 +343,12 @@ def test_no_key_text_crosses_the_websocket_before_submission(
     ex.prioritise(["opportunity", "intimate_relationships", "poor_self_management"], "Medium")
     ex.go("level")
     ex.go("plan")
-    ex.add_action("Restrictive: Disclosure to third parties", objective="Donna is told",
-                  enforcement="Police plan it with children's services",
-                  rationale="Protects the children and is proportionate")
+    ex.add_action(
+        "Restrictive: Disclosure to third parties",
+        objective="Donna is told",
+        enforcement="Police plan it with children's services",
+        rationale="Protects the children and is proportionate",
+    )
     ex.go("review")
     page.locator(".lm-Widget.arms-review-reveal").click()
     ex.toggle("arms-review-significant", "Yes")
@@ -325,16 +359,17 @@ def test_no_key_text_crosses_the_websocket_before_submission(
     assert submit_at > 50, "the recorder saw too few frames to mean anything"
     early = recorder.containing(_all(phrases), end=submit_at)
     assert not early, "key text crossed the websocket before submission: " + ", ".join(
-        f"{needle!r} in frame {i}" for needle, i in early.items())
+        f"{needle!r} in frame {i}" for needle, i in early.items()
+    )
 
     ex.submit()
     expect(ex.cls("arms-feedback-factors")).to_be_visible(timeout=ACTION_TIMEOUT)
     late = recorder.containing(_all(phrases), start=submit_at)
-    rationales_seen = {source for source, needles in phrases.items()
-                       if any(n in late for n in needles)}
+    rationales_seen = {source for source, needles in phrases.items() if any(n in late for n in needles)}
     assert len(rationales_seen) >= 5, (
         "after submission the feedback frames should carry the key's rationales; the recorder "
-        f"found only {sorted(rationales_seen)}")
+        f"found only {sorted(rationales_seen)}"
+    )
     # Nothing went wrong on the way; and had it, the trainee must not have been sent the details.
     assert not recorder.raw_containing("Traceback"), "a traceback crossed the websocket"
 
@@ -343,10 +378,8 @@ def test_no_key_text_crosses_the_websocket_before_submission(
 def _no_traceback(page: Page, recorder: WsRecorder) -> None:
     content = page.content()
     assert "Traceback" not in content and SENTINEL not in content
-    leaked = [f.text[:600] for f in recorder.frames
-              if "Traceback" in f.text or SENTINEL in f.text]
-    assert not leaked, "a traceback or the exception text reached the browser:\n" + \
-        "\n---\n".join(leaked)
+    leaked = [f.text[:600] for f in recorder.frames if "Traceback" in f.text or SENTINEL in f.text]
+    assert not leaked, "a traceback or the exception text reached the browser:\n" + "\n---\n".join(leaked)
 
 
 @pytest.fixture
@@ -364,8 +397,7 @@ def _still_alive(page: Page) -> None:
     expect(count).to_contain_text(f"clicks: {before + 1}", timeout=ACTION_TIMEOUT)
 
 
-def test_an_uncaught_callback_error_shows_no_traceback(boom_page: tuple[Page, WsRecorder]
-                                                       ) -> None:
+def test_an_uncaught_callback_error_shows_no_traceback(boom_page: tuple[Page, WsRecorder]) -> None:
     """A button whose handler raises: nothing of the error reaches the browser, and the page
     keeps working (jupyter_server's traceback filter must not break the kernel connection)."""
     page, recorder = boom_page
@@ -376,24 +408,24 @@ def test_an_uncaught_callback_error_shows_no_traceback(boom_page: tuple[Page, Ws
     assert errors, "the kernel's (scrubbed) error message should still reach the page"
 
 
-def test_a_guarded_callback_error_shows_only_the_friendly_message(
-        boom_page: tuple[Page, WsRecorder]) -> None:
+def test_a_guarded_callback_error_shows_only_the_friendly_message(boom_page: tuple[Page, WsRecorder]) -> None:
     """The app's own guard (arms_training.ui.base.guarded) shows a message and logs the error:
     the log must go to the server, not down the websocket as kernel stderr."""
     page, recorder = boom_page
     page.locator(".lm-Widget.boom-guarded").click()
     expect(page.locator(".arms-message .arms-msg-error")).to_contain_text(
-        "Something went wrong", timeout=ACTION_TIMEOUT)
+        "Something went wrong", timeout=ACTION_TIMEOUT
+    )
     _still_alive(page)
     _no_traceback(page, recorder)
 
 
-def test_a_notebook_that_fails_while_executing_shows_no_traceback(boom: RunningServer,
-                                                                   page: Page) -> None:
+def test_a_notebook_that_fails_while_executing_shows_no_traceback(boom: RunningServer, page: Page) -> None:
     recorder = WsRecorder().attach(page)
     page.goto(boom.render_url("boom_cell.ipynb"))
     expect(page.locator(".boom-before")).to_be_visible(timeout=PAGE_TIMEOUT)
-    expect(page.locator("body")).to_contain_text("There was an error when executing cell",
-                                                 timeout=PAGE_TIMEOUT)
+    expect(page.locator("body")).to_contain_text(
+        "There was an error when executing cell", timeout=PAGE_TIMEOUT
+    )
     _no_traceback(page, recorder)
     assert SENTINEL in boom.log(), "the error belongs in the server log"

@@ -36,14 +36,17 @@ COMMENT = '<b>really</b> useful =HYPERLINK("http://x.test")'
 TRAINEES = [
     ("heron-pol-1", "Police", "=HYPERLINK(1)", {**V01_RATINGS, "opportunity": 2}),
     ("kite-pol-2", "Police", "offender manager", {**V01_RATINGS, "opportunity": 2}),
-    ("wren-prob-3", "Probation", "probation officer",
-     {**V01_RATINGS, "opportunity": 0, "social_influences": 2}),
+    (
+        "wren-prob-3",
+        "Probation",
+        "probation officer",
+        {**V01_RATINGS, "opportunity": 0, "social_influences": 2},
+    ),
 ]
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[tuple[RunningServer, RunningServer]]:
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServer, RunningServer]]:
     work = tmp_path_factory.mktemp("session")
     shared = work / "data"
     trainee = start_trainee(work, data_dir=shared, name="session-trainee")
@@ -91,8 +94,9 @@ def _context(browser: Browser) -> BrowserContext:
     return browser.new_context(viewport={"width": 1400, "height": 1000})
 
 
-def _join_and_submit(ex: ExercisePage, code: str, trainee_id: str, agency: str, role: str,
-                     ratings: dict[str, int]) -> None:
+def _join_and_submit(
+    ex: ExercisePage, code: str, trainee_id: str, agency: str, role: str, ratings: dict[str, int]
+) -> None:
     """From a start screen already in session ``code``: fill in, start, rate, prioritise,
     submit."""
     expect(ex.cls("arms-start-note")).to_contain_text(f"Training session {code}")
@@ -117,8 +121,7 @@ def _join_and_submit(ex: ExercisePage, code: str, trainee_id: str, agency: str, 
 def test_a_trainer_runs_a_joint_session(servers, browser: Browser, results_dir: Path) -> None:
     trainee_server, staff = servers
     title = load_library().vignettes[CASE].title
-    phrases = sorted({p for ps in key_phrases(REPO / "answer_keys" / f"{CASE}.yaml").values()
-                      for p in ps})
+    phrases = sorted({p for ps in key_phrases(REPO / "answer_keys" / f"{CASE}.yaml").values() for p in ps})
     assert phrases, f"no distinctive key phrases found for {CASE}"
 
     # -- the trainer starts a quick session, pseudonyms shown on screen -------------------------
@@ -152,23 +155,23 @@ def test_a_trainer_runs_a_joint_session(servers, browser: Browser, results_dir: 
             ex.page.locator(".arms-session-code-entry input").fill("ZZZZZZ")
             ex.cls("arms-join-session").click()
             expect(ex.page.locator(".arms-start-message .arms-msg")).to_contain_text(
-                "There is no training session with code ZZZZZZ", timeout=ACTION_TIMEOUT)
+                "There is no training session with code ZZZZZZ", timeout=ACTION_TIMEOUT
+            )
             ex.page.locator(".arms-session-code-entry input").fill(code.lower())
             ex.cls("arms-join-session").click()
             expect(ex.page.locator(".arms-start-message .arms-msg")).to_contain_text(
-                f"You have joined training session {code}", timeout=ACTION_TIMEOUT)
+                f"You have joined training session {code}", timeout=ACTION_TIMEOUT
+            )
         _join_and_submit(ex, code, tid, agency, role, ratings)
         # The projector view follows by itself: nothing on the trainer's page is touched.
-        expect(trainer.attendance_row("Submitted")).to_contain_text(str(i + 1),
-                                                                    timeout=LIVE_TIMEOUT)
+        expect(trainer.attendance_row("Submitted")).to_contain_text(str(i + 1), timeout=LIVE_TIMEOUT)
         expect(trainer.cls("arms-session-people-box")).to_contain_text(tid)
 
     submitted = trainer.attendance_row("Submitted").locator("td")
     expect(submitted).to_have_text(["2", "1", "3"])  # police, probation, all
     expect(trainer.cls("arms-session-chart")).to_be_visible()
     # The chart is drawn after the counts: wait for the line written when the redraw is done.
-    expect(trainer.cls("arms-session-updated")).to_contain_text("3 submissions",
-                                                                timeout=LIVE_TIMEOUT)
+    expect(trainer.cls("arms-session-updated")).to_contain_text("3 submissions", timeout=LIVE_TIMEOUT)
     tpage.screenshot(path=str(results_dir / "session-live-before-reveal.png"), full_page=True)
 
     # -- the end-of-session survey, with markup and a formula in the comment --------------------
@@ -180,7 +183,8 @@ def test_a_trainer_runs_a_joint_session(servers, browser: Browser, results_dir: 
     first.fill_text("arms-survey-comment", COMMENT)
     first.cls("arms-survey-send").click()
     expect(first.page.locator(".arms-survey-message .arms-msg")).to_contain_text(
-        "Thank", timeout=ACTION_TIMEOUT)
+        "Thank", timeout=ACTION_TIMEOUT
+    )
 
     # -- nothing of the key has reached the trainer's page before reveal -----------------------
     assert recorder.containing(phrases) == {}, "key text reached the page before reveal"
@@ -191,7 +195,8 @@ def test_a_trainer_runs_a_joint_session(servers, browser: Browser, results_dir: 
     other = TrainerPage(other_ctx.new_page(), staff.url("/voila/render/session.ipynb", token=True))
     other.page.goto(other.url + f"&session={code}")
     expect(other.attendance_row("Submitted").locator("td")).to_have_text(
-        ["2", "1", "3"], timeout=PAGE_TIMEOUT)
+        ["2", "1", "3"], timeout=PAGE_TIMEOUT
+    )
 
     # -- reveal: the rationale on this view, and on the other trainer's without a click --------
     trainer.cls("arms-session-reveal").click()
@@ -199,8 +204,7 @@ def test_a_trainer_runs_a_joint_session(servers, browser: Browser, results_dir: 
     expect(rationale).to_contain_text("The expert key", timeout=ACTION_TIMEOUT)
     shown = normalise(rationale.inner_text())
     assert any(p in shown for p in phrases), "the revealed table lacks the key's rationale"
-    expect(other.cls("arms-session-rationale")).to_contain_text("The expert key",
-                                                                timeout=LIVE_TIMEOUT)
+    expect(other.cls("arms-session-rationale")).to_contain_text("The expert key", timeout=LIVE_TIMEOUT)
     expect(other.cls("arms-session-reveal")).to_have_text(re.compile("Hide key"))
 
     # -- discussion: the agencies differ on Opportunity; the expert view is now there ----------
@@ -218,8 +222,9 @@ def test_a_trainer_runs_a_joint_session(servers, browser: Browser, results_dir: 
     expect(trainer.cls("arms-session-survey-chart")).to_be_visible()
     tpage.locator(".arms-session-pseudonyms input").check()
     trainer.cls("arms-session-export").click()
-    expect(trainer.cls("arms-session-downloads")).to_contain_text("from 3 submissions",
-                                                                  timeout=ACTION_TIMEOUT)
+    expect(trainer.cls("arms-session-downloads")).to_contain_text(
+        "from 3 submissions", timeout=ACTION_TIMEOUT
+    )
 
     name, body = trainer.download("arms-session-download-csv")
     assert name == f"arms-session-{code}-responses.csv"

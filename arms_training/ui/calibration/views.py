@@ -21,9 +21,21 @@ from arms_training.calibration.result import CalibrationSettings
 from arms_training.reports.calibration import esc, flagged_row, frame_html
 from arms_training.ui.components import classed, close_all
 
-__all__ = ["SortableTable", "View", "AssessorsView", "FactorsView", "ReliabilityView",
-           "TableFigureView", "PlansView", "THRESHOLDS", "AUTO_RELIABILITY", "MAX_FEEDBACK",
-           "figure", "detail_widgets", "feedback_item_html"]
+__all__ = [
+    "SortableTable",
+    "View",
+    "AssessorsView",
+    "FactorsView",
+    "ReliabilityView",
+    "TableFigureView",
+    "PlansView",
+    "THRESHOLDS",
+    "AUTO_RELIABILITY",
+    "MAX_FEEDBACK",
+    "figure",
+    "detail_widgets",
+    "feedback_item_html",
+]
 
 Safe = Callable[[Callable[..., Any]], Callable[..., Any]]
 # Below this many responses in the filters, reliability is computed with the rest of the view;
@@ -32,9 +44,12 @@ AUTO_RELIABILITY = 3000
 # Drill-down: the feedback of this many of an assessor's latest responses is shown.
 MAX_FEEDBACK = 30
 THRESHOLDS = (  # (setting, label): CalibrationSettings documents each default
-    ("exact_agreement_min", "Exact agreement below"), ("within_one_min", "Within one below"),
-    ("risk_bias_max", "Risk bias above"), ("protective_bias_min", "Protective bias below"),
-    ("plan_score_min", "Plan score below"), ("min_responses", "Assess from n responses"),
+    ("exact_agreement_min", "Exact agreement below"),
+    ("within_one_min", "Within one below"),
+    ("risk_bias_max", "Risk bias above"),
+    ("protective_bias_min", "Protective bias below"),
+    ("plan_score_min", "Plan score below"),
+    ("min_responses", "Assess from n responses"),
 )
 
 
@@ -47,34 +62,50 @@ def figure(make: Callable[[], Any]) -> bytes:
 class SortableTable:
     """A table a quality lead can sort (column and direction) and page through."""
 
-    def __init__(self, name: str, safe: Safe, *, sort: str | None = None,
-                 ascending: bool = True, page_size: int = 25,
-                 on_page: Callable[[pd.DataFrame], None] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        safe: Safe,
+        *,
+        sort: str | None = None,
+        ascending: bool = True,
+        page_size: int = 25,
+        on_page: Callable[[pd.DataFrame], None] | None = None,
+    ) -> None:
         self.name, self.page_size, self.on_page = name, page_size, on_page
         self.frame = pd.DataFrame()
         self.page = 0
         self.rows = pd.DataFrame()
         self._default = sort
-        self.sort_by = classed(w.Dropdown(description="Sort by", options=[],
-                                          layout=w.Layout(width="300px")), "arms-cal-sort")
-        self.ascending = classed(w.Checkbox(value=ascending, description="ascending",
-                                            indent=False, layout=w.Layout(width="110px")),
-                                 "arms-cal-ascending")
-        self.prev = classed(w.Button(description="Previous", icon="chevron-left",
-                                     layout=w.Layout(width="110px")), "arms-cal-prev")
-        self.next = classed(w.Button(description="Next", icon="chevron-right",
-                                     layout=w.Layout(width="110px")), "arms-cal-next")
+        self.sort_by = classed(
+            w.Dropdown(description="Sort by", options=[], layout=w.Layout(width="300px")), "arms-cal-sort"
+        )
+        self.ascending = classed(
+            w.Checkbox(
+                value=ascending, description="ascending", indent=False, layout=w.Layout(width="110px")
+            ),
+            "arms-cal-ascending",
+        )
+        self.prev = classed(
+            w.Button(description="Previous", icon="chevron-left", layout=w.Layout(width="110px")),
+            "arms-cal-prev",
+        )
+        self.next = classed(
+            w.Button(description="Next", icon="chevron-right", layout=w.Layout(width="110px")),
+            "arms-cal-next",
+        )
         self.label = classed(w.HTML(), "arms-cal-page")
         self.html = classed(w.HTML(), "arms-cal-table")
         self._quiet = False
-        self.sort_by.observe(lambda _c: None if self._quiet else safe(self.render)(True),
-                             names="value")
+        self.sort_by.observe(lambda _c: None if self._quiet else safe(self.render)(True), names="value")
         self.ascending.observe(lambda _c: safe(self.render)(True), names="value")
         self.prev.on_click(lambda _b: safe(self.turn)(-1))
         self.next.on_click(lambda _b: safe(self.turn)(1))
-        self.widget = classed(w.VBox([w.HBox([self.sort_by, self.ascending, self.prev,
-                                              self.label, self.next]), self.html]),
-                              "arms-cal-table-view", f"arms-cal-table-{name}")
+        self.widget = classed(
+            w.VBox([w.HBox([self.sort_by, self.ascending, self.prev, self.label, self.next]), self.html]),
+            "arms-cal-table-view",
+            f"arms-cal-table-{name}",
+        )
 
     def set_frame(self, frame: pd.DataFrame) -> None:
         self.frame = frame
@@ -101,10 +132,10 @@ class SortableTable:
         ordered = sort_table(self.frame, self.sort_by.value, ascending=self.ascending.value)
         self.rows, self.page, pages = page_of(ordered, self.page, self.page_size)
         self.prev.disabled, self.next.disabled = self.page == 0, self.page >= pages - 1
-        self.label.value = (f"<small>page {self.page + 1} of {pages} &middot; "
-                            f"{len(self.frame)} rows</small>")
-        self.html.value = frame_html(self.rows, row_class=flagged_row,
-                                     empty="Nothing to show for these filters.")
+        self.label.value = f"<small>page {self.page + 1} of {pages} &middot; {len(self.frame)} rows</small>"
+        self.html.value = frame_html(
+            self.rows, row_class=flagged_row, empty="Nothing to show for these filters."
+        )
         if self.on_page is not None:
             self.on_page(self.rows)
 
@@ -140,15 +171,26 @@ class View:
         raise NotImplementedError
 
     def _image(self) -> w.Image:
-        return classed(w.Image(format="png", layout=w.Layout(max_width="1100px")),
-                       f"arms-cal-figure-{self.name}", "arms-cal-figure")
+        return classed(
+            w.Image(format="png", layout=w.Layout(max_width="1100px")),
+            f"arms-cal-figure-{self.name}",
+            "arms-cal-figure",
+        )
 
 
 class TableFigureView(View):
     """A table and its figure: agencies and drift."""
 
-    def __init__(self, name: str, dash: Dashboard, safe: Safe, draw: Callable[[pd.DataFrame],
-                 Any], *, intro: str, sort: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        dash: Dashboard,
+        safe: Safe,
+        draw: Callable[[pd.DataFrame], Any],
+        *,
+        intro: str,
+        sort: str | None = None,
+    ) -> None:
         self.name, self.draw, self.intro, self.sort = name, draw, intro, sort
         super().__init__(dash, safe)
 
@@ -167,15 +209,26 @@ class FactorsView(View):
     name = "factors"
 
     def build(self) -> list[w.Widget]:
-        self.mode = classed(w.ToggleButtons(options=[("By factor", "factor_summary"), (
-            "By vignette and factor", "factors")], value="factor_summary"), "arms-cal-factor-mode")
+        self.mode = classed(
+            w.ToggleButtons(
+                options=[("By factor", "factor_summary"), ("By vignette and factor", "factors")],
+                value="factor_summary",
+            ),
+            "arms-cal-factor-mode",
+        )
         self.mode.observe(lambda _c: self.safe(self.render)(), names="value")
         self.table = SortableTable("factors", self.safe, sort="share_matching_key")
         self.image = self._image()
-        return [w.HTML("<p>Which factors the cohort rates least reliably against the key, and "
-                       f"in which direction (a mean difference beyond &plusmn;{DIRECTION_MIN:.2f} "
-                       "of a scale step is called over- or under-rated).</p>"),
-                self.image, self.mode, self.table.widget]
+        return [
+            w.HTML(
+                "<p>Which factors the cohort rates least reliably against the key, and "
+                f"in which direction (a mean difference beyond &plusmn;{DIRECTION_MIN:.2f} "
+                "of a scale step is called over- or under-rated).</p>"
+            ),
+            self.image,
+            self.mode,
+            self.table.widget,
+        ]
 
     def render(self) -> None:
         from arms_training.plots.calibration import factors_figure
@@ -189,14 +242,26 @@ class PlansView(View):
     name = "plans"
 
     def build(self) -> list[w.Widget]:
-        self.mode = classed(w.ToggleButtons(options=[("By kind of finding", "plan_findings"), (
-            "By vignette and item", "plans")], value="plan_findings"), "arms-cal-plan-mode")
+        self.mode = classed(
+            w.ToggleButtons(
+                options=[("By kind of finding", "plan_findings"), ("By vignette and item", "plans")],
+                value="plan_findings",
+            ),
+            "arms-cal-plan-mode",
+        )
         self.mode.observe(lambda _c: self.safe(self.render)(), names="value")
         self.table = SortableTable("plans", self.safe)
         self.image = self._image()
-        return [w.HTML("<p>The plan rubric's findings most often failed in full exercises: "
-                       "unaddressed priorities, missing essentials, contraindicated and "
-                       "incomplete actions.</p>"), self.image, self.mode, self.table.widget]
+        return [
+            w.HTML(
+                "<p>The plan rubric's findings most often failed in full exercises: "
+                "unaddressed priorities, missing essentials, contraindicated and "
+                "incomplete actions.</p>"
+            ),
+            self.image,
+            self.mode,
+            self.table.widget,
+        ]
 
     def render(self) -> None:
         from arms_training.plots.calibration import plans_figure
@@ -210,29 +275,46 @@ class ReliabilityView(View):
     name = "reliability"
 
     def build(self) -> list[w.Widget]:
-        self.compute = classed(w.Button(description="Compute reliability", icon="calculator",
-                                        button_style="primary"), "arms-cal-reliability-compute")
+        self.compute = classed(
+            w.Button(description="Compute reliability", icon="calculator", button_style="primary"),
+            "arms-cal-reliability-compute",
+        )
         self.compute.on_click(lambda _b: self.safe(self.run)())
-        self.n_boot = classed(w.BoundedIntText(value=self.dash.state.settings.n_boot, min=50,
-                                               max=5000, step=50, description="Bootstrap",
-                                               layout=w.Layout(width="180px")), "arms-cal-nboot")
-        self.progress = classed(w.FloatProgress(value=0, min=0, max=1,
-                                                layout=w.Layout(width="260px")),
-                                "arms-cal-reliability-progress")
+        self.n_boot = classed(
+            w.BoundedIntText(
+                value=self.dash.state.settings.n_boot,
+                min=50,
+                max=5000,
+                step=50,
+                description="Bootstrap",
+                layout=w.Layout(width="180px"),
+            ),
+            "arms-cal-nboot",
+        )
+        self.progress = classed(
+            w.FloatProgress(value=0, min=0, max=1, layout=w.Layout(width="260px")),
+            "arms-cal-reliability-progress",
+        )
         self.status = classed(w.HTML(), "arms-cal-reliability-status")
-        self.scope = classed(w.Dropdown(description="Figure for", options=["cohort"]),
-                             "arms-cal-scope")
+        self.scope = classed(w.Dropdown(description="Figure for", options=["cohort"]), "arms-cal-scope")
         self._drawing = True
-        self.scope.observe(lambda _c: self.safe(self.draw)() if self._drawing else None,
-                           names="value")
+        self.scope.observe(lambda _c: self.safe(self.draw)() if self._drawing else None, names="value")
         self.table = SortableTable("reliability", self.safe, page_size=60)
         self.image = self._image()
         self.bands = classed(w.HTML(), "arms-cal-bands")
-        return [w.HTML("<p>Agreement among assessors (each assessor's latest response per "
-                       "vignette; <i>insufficient</i> counts as missing), with bootstrap "
-                       "confidence intervals and the usual reading of each statistic.</p>"),
-                w.HBox([self.compute, self.n_boot, self.progress]), self.status, self.scope,
-                self.image, self.bands, self.table.widget]
+        return [
+            w.HTML(
+                "<p>Agreement among assessors (each assessor's latest response per "
+                "vignette; <i>insufficient</i> counts as missing), with bootstrap "
+                "confidence intervals and the usual reading of each statistic.</p>"
+            ),
+            w.HBox([self.compute, self.n_boot, self.progress]),
+            self.status,
+            self.scope,
+            self.image,
+            self.bands,
+            self.table.widget,
+        ]
 
     def render(self) -> None:
         if self.dash.has_view("reliability") or len(self.dash.subset()) <= AUTO_RELIABILITY:
@@ -240,15 +322,16 @@ class ReliabilityView(View):
             return
         self.table.set_frame(pd.DataFrame())
         self.image.layout.display = "none"
-        self.status.value = (f"<p>{len(self.dash.subset())} responses match the filters: press "
-                             "<b>Compute reliability</b> (the bootstrap takes a few seconds for "
-                             "a large cohort; lower the replicates to go faster).</p>")
+        self.status.value = (
+            f"<p>{len(self.dash.subset())} responses match the filters: press "
+            "<b>Compute reliability</b> (the bootstrap takes a few seconds for "
+            "a large cohort; lower the replicates to go faster).</p>"
+        )
 
     def run(self) -> None:
         n_boot = int(self.n_boot.value)
         if n_boot != self.dash.state.settings.n_boot:
-            self.dash.set_state(settings=dataclasses.replace(self.dash.state.settings,
-                                                             n_boot=n_boot))
+            self.dash.set_state(settings=dataclasses.replace(self.dash.state.settings, n_boot=n_boot))
         t0 = time.perf_counter()
 
         def progress(fraction: float, label: str) -> None:
@@ -271,8 +354,10 @@ class ReliabilityView(View):
         self.draw()
         bands = dict.fromkeys(table["bands"]) if "bands" in table else {}
         self.bands.value = "".join(f'<p class="arms-cal-note">{esc(b)}</p>' for b in bands)
-        self.status.value = (f"<small>Computed in {time.perf_counter() - t0:.1f} s with "
-                             f"{self.dash.state.settings.n_boot} bootstrap replicates.</small>")
+        self.status.value = (
+            f"<small>Computed in {time.perf_counter() - t0:.1f} s with "
+            f"{self.dash.state.settings.n_boot} bootstrap replicates.</small>"
+        )
         self.drawn_for = self.key()
 
     def draw(self) -> None:
@@ -298,12 +383,18 @@ class AssessorsView(View):
         for name, label in THRESHOLDS:
             default = getattr(defaults, name)
             kind = w.BoundedIntText if name == "min_responses" else w.BoundedFloatText
-            bounds = dict(min=1, max=1000) if name == "min_responses" else dict(min=-3, max=3,
-                                                                             step=0.05)
-            box = classed(kind(value=getattr(self.dash.state.settings, name), description=label,
-                               tooltip=f"default {default}", style={"description_width": "150px"},
-                               layout=w.Layout(width="250px"), **bounds),
-                          f"arms-cal-threshold-{name}")
+            bounds = dict(min=1, max=1000) if name == "min_responses" else dict(min=-3, max=3, step=0.05)
+            box = classed(
+                kind(
+                    value=getattr(self.dash.state.settings, name),
+                    description=label,
+                    tooltip=f"default {default}",
+                    style={"description_width": "150px"},
+                    layout=w.Layout(width="250px"),
+                    **bounds,
+                ),
+                f"arms-cal-threshold-{name}",
+            )
             box.observe(lambda _c: self.safe(self.set_thresholds)(), names="value")
             self.thresholds[name] = box
         reset = classed(w.Button(description="Default thresholds"), "arms-cal-thresholds-reset")
@@ -311,27 +402,43 @@ class AssessorsView(View):
         note = w.HTML(
             '<p class="arms-cal-note">Defaults (project choices, documented in CalibrationSettings): '
             + ", ".join(f"{esc(label.lower())} {getattr(defaults, n)}" for n, label in THRESHOLDS)
-            + ". A flag needs at least that many responses; missing data never flags.</p>")
-        self.flagged_only = classed(w.Checkbox(description="Flagged assessors only", indent=False),
-                                    "arms-cal-flagged-only")
+            + ". A flag needs at least that many responses; missing data never flags.</p>"
+        )
+        self.flagged_only = classed(
+            w.Checkbox(description="Flagged assessors only", indent=False), "arms-cal-flagged-only"
+        )
         self.flagged_only.observe(lambda _c: self.safe(self.render)(), names="value")
-        self.table = SortableTable("assessors", self.safe, sort="flagged", ascending=False,
-                                   on_page=self._page_changed)
+        self.table = SortableTable(
+            "assessors", self.safe, sort="flagged", ascending=False, on_page=self._page_changed
+        )
         self.image = self._image()
-        self.pick = classed(w.Dropdown(description="Assessor", options=[],
-                                       layout=w.Layout(width="340px")), "arms-cal-assessor")
+        self.pick = classed(
+            w.Dropdown(description="Assessor", options=[], layout=w.Layout(width="340px")),
+            "arms-cal-assessor",
+        )
         self._picking = False
-        self.pick.observe(lambda c: self.safe(self.show)(c["new"]) if c["new"] and not
-                          self._picking else None, names="value")
+        self.pick.observe(
+            lambda c: self.safe(self.show)(c["new"]) if c["new"] and not self._picking else None,
+            names="value",
+        )
         self.typed = classed(w.Text(placeholder="or type an assessor id"), "arms-cal-assessor-id")
         show = classed(w.Button(description="Show", icon="search"), "arms-cal-assessor-show")
         show.on_click(lambda _b: self.safe(self.show)(self.typed.value.strip()))
         self.detail = classed(w.VBox(), "arms-cal-detail")
-        grid = w.GridBox(list(self.thresholds.values()) + [reset], layout=w.Layout(
-            grid_template_columns="repeat(3, 260px)"))
-        return [grid, note, self.image, self.flagged_only, self.table.widget,
-                w.HTML("<h3>One assessor</h3>"), w.HBox([self.pick, self.typed, show]),
-                self.detail]
+        grid = w.GridBox(
+            list(self.thresholds.values()) + [reset],
+            layout=w.Layout(grid_template_columns="repeat(3, 260px)"),
+        )
+        return [
+            grid,
+            note,
+            self.image,
+            self.flagged_only,
+            self.table.widget,
+            w.HTML("<h3>One assessor</h3>"),
+            w.HBox([self.pick, self.typed, show]),
+            self.detail,
+        ]
 
     def set_thresholds(self) -> None:
         values = {n: self.thresholds[n].value for n, _ in THRESHOLDS}
@@ -355,8 +462,10 @@ class AssessorsView(View):
             self.show(self.selected)
 
     def _page_changed(self, rows: pd.DataFrame) -> None:
-        options = [(f"{t}{' (flagged)' if f else ''}", t) for t, f in
-                   zip(rows.get("trainee_id", []), rows.get("flagged", []), strict=True)]
+        options = [
+            (f"{t}{' (flagged)' if f else ''}", t)
+            for t, f in zip(rows.get("trainee_id", []), rows.get("flagged", []), strict=True)
+        ]
         self._picking = True
         try:
             self.pick.options = options
@@ -403,37 +512,59 @@ def feedback_item_html(dash: Dashboard, row: int, heading: str) -> str:
     else:
         fw = dash.frameworks[response.framework]
         vignette = dash.library.vignettes.get(response.vignette_id)
-        body = "".join([total_html(report), parts_html(report),
-                        factor_table_html(report, fw, vignette, response) if vignette else "",
-                        priorities_html(report, fw), level_html(report, fw),
-                        plan_html(report, fw), follow_up_html(report, fw)])
-    return (f'<details class="arms-cal-feedback-item"><summary>{esc(heading)}</summary>'
-            f"{body}</details>")
+        body = "".join(
+            [
+                total_html(report),
+                parts_html(report),
+                factor_table_html(report, fw, vignette, response) if vignette else "",
+                priorities_html(report, fw),
+                level_html(report, fw),
+                plan_html(report, fw),
+                follow_up_html(report, fw),
+            ]
+        )
+    return f'<details class="arms-cal-feedback-item"><summary>{esc(heading)}</summary>{body}</details>'
 
 
 def detail_widgets(dash: Dashboard, detail, png: bytes) -> list[w.Widget]:
     """The drill-down for one assessor (a :class:`~arms_training.calibration.dashboard.AssessorDetail`)."""
     a = detail.summary
     if a is None:
-        head = (f"<p>No responses from <b>{esc(detail.trainee_id)}</b> match the filters"
-                f"{f' ({detail.n_outside} outside them)' if detail.n_outside else ''}.</p>")
+        head = (
+            f"<p>No responses from <b>{esc(detail.trainee_id)}</b> match the filters"
+            f"{f' ({detail.n_outside} outside them)' if detail.n_outside else ''}.</p>"
+        )
         return [classed(w.HTML(head), "arms-cal-detail-summary")]
-    flag = (f'<span class="arms-cal-flag">Flagged: {esc(a["flag_reasons"])}</span>'
-            if a["flagged"] else "Not flagged." + (f" {esc(a['note'])}." if a["note"] else ""))
+    flag = (
+        f'<span class="arms-cal-flag">Flagged: {esc(a["flag_reasons"])}</span>'
+        if a["flagged"]
+        else "Not flagged." + (f" {esc(a['note'])}." if a["note"] else "")
+    )
     outside = f" {detail.n_outside} more outside the filters." if detail.n_outside else ""
-    head = (f"<h4>{esc(detail.trainee_id)} &middot; {esc(a['agency'])} &middot; "
-            f"{esc(a['area'])}</h4><p>{flag}</p><p>{len(detail.responses)} responses in the "
-            f"filters.{outside}</p>")
+    head = (
+        f"<h4>{esc(detail.trainee_id)} &middot; {esc(a['agency'])} &middot; "
+        f"{esc(a['area'])}</h4><p>{flag}</p><p>{len(detail.responses)} responses in the "
+        f"filters.{outside}</p>"
+    )
     table = frame_html(detail.responses.drop(columns=["row"]), empty="No responses.")
     latest = detail.responses.tail(MAX_FEEDBACK).iloc[::-1]
-    items = "".join(feedback_item_html(dash, int(r["row"]), f"{r['when']} · {r['vignette']} · "
-                                       f"{r['mode']} · total {r['total']:.1f}")
-                    for _, r in latest.iterrows())
-    more = (f'<p class="arms-cal-note">Feedback shown for the latest {MAX_FEEDBACK}.</p>'
-            if len(detail.responses) > MAX_FEEDBACK else "")
-    return [classed(w.HTML(head), "arms-cal-detail-summary"),
-            classed(w.Image(value=png, format="png", layout=w.Layout(max_width="900px")),
-                    "arms-cal-detail-figure"),
-            classed(w.HTML(table), "arms-cal-detail-responses"),
-            w.HTML("<h4>Feedback, response by response (click to open)</h4>" + more),
-            classed(w.HTML(items), "arms-cal-feedback")]
+    items = "".join(
+        feedback_item_html(
+            dash, int(r["row"]), f"{r['when']} · {r['vignette']} · {r['mode']} · total {r['total']:.1f}"
+        )
+        for _, r in latest.iterrows()
+    )
+    more = (
+        f'<p class="arms-cal-note">Feedback shown for the latest {MAX_FEEDBACK}.</p>'
+        if len(detail.responses) > MAX_FEEDBACK
+        else ""
+    )
+    return [
+        classed(w.HTML(head), "arms-cal-detail-summary"),
+        classed(
+            w.Image(value=png, format="png", layout=w.Layout(max_width="900px")), "arms-cal-detail-figure"
+        ),
+        classed(w.HTML(table), "arms-cal-detail-responses"),
+        w.HTML("<h4>Feedback, response by response (click to open)</h4>" + more),
+        classed(w.HTML(items), "arms-cal-feedback"),
+    ]

@@ -38,8 +38,14 @@ from arms_training.ui.exercise.survey import survey_widgets
 __all__ = ["ExerciseApp"]
 
 log = logging.getLogger("arms_training.ui")
-VIEWS = {"gather": ReadingView, "rate": RatingView, "prioritise": PrioritiesView,
-         "level": LevelView, "plan": PlanView, "review": ReviewView}
+VIEWS = {
+    "gather": ReadingView,
+    "rate": RatingView,
+    "prioritise": PrioritiesView,
+    "level": LevelView,
+    "plan": PlanView,
+    "review": ReviewView,
+}
 Scorer = Callable[..., Any]
 if TYPE_CHECKING:
     from arms_training.store import Store
@@ -60,13 +66,19 @@ EXERCISE_ERRORS = (*TRAINEE_ERRORS, (StoreError, "error", sentence))
 class ExerciseApp:
     """One trainee's page. Build with :meth:`from_environment` in the notebook."""
 
-    def __init__(self, *, vignettes: Mapping[str, Vignette] | None = None,
-                 store: Store | Callable[[], Store] | None = None, query: str | None = None,
-                 headers: Mapping[str, str] | None = None,
-                 framework_for: Callable[[str], Framework] = framework_by_id,
-                 key_loader: Callable[[str], AnswerKey] = load_key_for,
-                 scorer: Scorer | None = None, clock: Callable[[], float] = time.monotonic,
-                 autosave_seconds: float = 3.0) -> None:
+    def __init__(
+        self,
+        *,
+        vignettes: Mapping[str, Vignette] | None = None,
+        store: Store | Callable[[], Store] | None = None,
+        query: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        framework_for: Callable[[str], Framework] = framework_by_id,
+        key_loader: Callable[[str], AnswerKey] = load_key_for,
+        scorer: Scorer | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        autosave_seconds: float = 3.0,
+    ) -> None:
         self.vignettes = offered_cases(framework_for, vignettes)
         self._store_arg = store
         self._store: Store | None = None
@@ -80,8 +92,7 @@ class ExerciseApp:
         self.feedback: Any = None
         self.submitted = False
         self._submitting = False
-        self.autosave = Autosaver(self._safe(self._write_draft), interval=autosave_seconds,
-                                  clock=clock)
+        self.autosave = Autosaver(self._safe(self._write_draft), interval=autosave_seconds, clock=clock)
         self.messages = Messages()
         self.messages.widget.add_class("arms-page-message")
         self.body = classed(w.VBox(), "arms-body")
@@ -92,8 +103,7 @@ class ExerciseApp:
         self._arrive()
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None, **kwargs: Any
-                         ) -> ExerciseApp:
+    def from_environment(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> ExerciseApp:
         """Read the page's query string and trusted headers the way Voila passes them.
 
         Voila puts the request in the kernel's environment (``QUERY_STRING``, and each header
@@ -155,8 +165,9 @@ class ExerciseApp:
             self._store = arg() if callable(arg) else (arg or open_store())
         return self._store
 
-    def _safe(self, fn: Callable[..., Any],
-              where: Callable[[], Messages] | None = None) -> Callable[..., Any]:
+    def _safe(
+        self, fn: Callable[..., Any], where: Callable[[], Messages] | None = None
+    ) -> Callable[..., Any]:
         """Callbacks never raise: the trainee sees a message, the kernel keeps running."""
         return guard(fn, where or (lambda: self.messages), expected=EXERCISE_ERRORS)
 
@@ -167,8 +178,9 @@ class ExerciseApp:
 
     # -- arrival and start -------------------------------------------------------------------
     def _new_start_screen(self) -> StartScreen:
-        return StartScreen(self.vignettes, self._on_start, proxy_user=self.arrival.proxy_user,
-                           on_join=self._join_typed_code)
+        return StartScreen(
+            self.vignettes, self._on_start, proxy_user=self.arrival.proxy_user, on_join=self._join_typed_code
+        )
 
     def _arrive(self) -> None:
         problems = list(self.arrival.problems)
@@ -190,15 +202,21 @@ class ExerciseApp:
         except StoreError as exc:
             return [f"The session could not be checked: {exc}."]
         if session is None:
-            return [f"There is no training session with code {code}; check the code with "
-                    "your trainer, or choose a case below."]
+            return [
+                f"There is no training session with code {code}; check the code with "
+                "your trainer, or choose a case below."
+            ]
         if session.status != "open":
-            return [f"Training session {session.code} is closed; ask your trainer, or choose a "
-                    "case below to practise on your own."]
+            return [
+                f"Training session {session.code} is closed; ask your trainer, or choose a "
+                "case below to practise on your own."
+            ]
         self.session = session
         self.start_screen.show_cards([i for i in session.vignette_ids if i in self.vignettes])
-        self.start_screen.fix_mode(session.mode, f"Training session {session.code}: your "
-                                   f"trainer has set the cases and the {session.mode} mode.")
+        self.start_screen.fix_mode(
+            session.mode,
+            f"Training session {session.code}: your trainer has set the cases and the {session.mode} mode.",
+        )
         self.start_screen.fix_session(session.code)
         return []
 
@@ -206,8 +224,7 @@ class ExerciseApp:
         problems = self._enter_session(code)
         if problems:
             raise InputError(problems[0])
-        self.start_screen.messages.show(f"You have joined training session {self.session.code}.",
-                                        "success")
+        self.start_screen.messages.show(f"You have joined training session {self.session.code}.", "success")
 
     def _on_start(self, choice: StartChoice) -> None:
         self._safe(self.start, lambda: self.start_screen.messages)(choice)
@@ -232,8 +249,9 @@ class ExerciseApp:
         else:
             if draft is not None:
                 note = "This case was updated since your draft, so you are starting afresh."
-            response = new_response(choice.trainee, v.id, v.version, fw.id, mode=choice.mode,
-                                    session_code=code)
+            response = new_response(
+                choice.trainee, v.id, v.version, fw.id, mode=choice.mode, session_code=code
+            )
         self.ex = Exercise(fw, v, response, clock=self.clock)
         self.ex.stage = self.ex.resume_point()
         self.ex.visited.add(self.ex.stage)
@@ -248,30 +266,40 @@ class ExerciseApp:
     def _build_exercise(self) -> None:
         ex = self.ex
         assert ex is not None
-        self.stage_bar, self.stage_buttons = make_stage_bar(
-            ex.stages, STAGE_LABELS, self._safe(self.go))
+        self.stage_bar, self.stage_buttons = make_stage_bar(ex.stages, STAGE_LABELS, self._safe(self.go))
         self.case_column = self._case_column()
         self.todo = classed(w.HTML(), "arms-missing-stage")
         self.panel = classed(w.VBox(), "arms-stage-host")
         self.save_status = classed(w.HTML(), "arms-save-status")
-        self.back = self._click(classed(w.Button(description="Back", icon="arrow-left"),
-                                        "arms-back"), lambda: self.go_step(-1))
-        self.next = self._click(classed(w.Button(description="Next", icon="arrow-right"),
-                                        "arms-next"), lambda: self.go_step(1))
-        self.submit_button = self._click(classed(w.Button(
-            description="Submit", icon="check", button_style="success"), "arms-submit"),
-            self.submit)
+        self.back = self._click(
+            classed(w.Button(description="Back", icon="arrow-left"), "arms-back"), lambda: self.go_step(-1)
+        )
+        self.next = self._click(
+            classed(w.Button(description="Next", icon="arrow-right"), "arms-next"), lambda: self.go_step(1)
+        )
+        self.submit_button = self._click(
+            classed(w.Button(description="Submit", icon="check", button_style="success"), "arms-submit"),
+            self.submit,
+        )
         self.missing_box = classed(w.HTML(), "arms-missing")
-        footer = w.VBox([w.HBox([self.back, self.next, self.submit_button, self.save_status]),
-                         self.missing_box])
-        right = classed(w.VBox([self.todo, self.panel, footer],
-                               layout=w.Layout(width="50%", min_width="380px",
-                                               padding="0 0 0 12px")), "arms-stage-column")
+        footer = w.VBox(
+            [w.HBox([self.back, self.next, self.submit_button, self.save_status]), self.missing_box]
+        )
+        right = classed(
+            w.VBox(
+                [self.todo, self.panel, footer],
+                layout=w.Layout(width="50%", min_width="380px", padding="0 0 0 12px"),
+            ),
+            "arms-stage-column",
+        )
         t = ex.response.trainee
-        head = w.HTML(f"<h2>{esc(ex.vignette.title)}</h2><p><small>Trainee {esc(t.id)} "
-                      f"&middot; {esc(ex.response.mode)} exercise</small></p>")
-        self.columns = classed(w.HBox([self.case_column, right],
-                                      layout=w.Layout(flex_flow="row wrap")), "arms-columns")
+        head = w.HTML(
+            f"<h2>{esc(ex.vignette.title)}</h2><p><small>Trainee {esc(t.id)} "
+            f"&middot; {esc(ex.response.mode)} exercise</small></p>"
+        )
+        self.columns = classed(
+            w.HBox([self.case_column, right], layout=w.Layout(flex_flow="row wrap")), "arms-columns"
+        )
         self.body.children = [head, self.stage_bar, self.columns]
         self._show_stage()
 
@@ -289,19 +317,23 @@ class ExerciseApp:
         assert ex is not None
         missing = ex.missing()
         for stage, button in self.stage_buttons.items():
-            mark_stage(button, STAGE_LABELS[stage], status=ex.status(stage),
-                       current=stage == ex.stage)
+            mark_stage(button, STAGE_LABELS[stage], status=ex.status(stage), current=stage == ex.stage)
         here = missing.get(ex.stage, [])
-        self.todo.value = ("" if not here else '<div class="arms-msg arms-msg-info">Still to do '
-                           "here:<ul>" + "".join(f"<li>{esc(i)}</li>" for i in here)
-                           + "</ul></div>")
+        self.todo.value = (
+            ""
+            if not here
+            else '<div class="arms-msg arms-msg-info">Still to do '
+            "here:<ul>" + "".join(f"<li>{esc(i)}</li>" for i in here) + "</ul></div>"
+        )
         i = ex.stages.index(ex.stage)
         self.back.disabled, self.next.disabled = i == 0, i == len(ex.stages) - 1
         left = sum(len(v) for v in missing.values())
-        self.missing_box.value = ("<small>Everything is in place: you can submit.</small>"
-                                  if not left else
-                                  f"<small>{left} thing{'s' if left > 1 else ''} to do before "
-                                  "you can submit (see the stages marked ○).</small>")
+        self.missing_box.value = (
+            "<small>Everything is in place: you can submit.</small>"
+            if not left
+            else f"<small>{left} thing{'s' if left > 1 else ''} to do before "
+            "you can submit (see the stages marked ○).</small>"
+        )
         if ex.revealed and "arms-follow-up-shown" not in self.case_column._dom_classes:
             self._replace_case_file()
 
@@ -350,12 +382,18 @@ class ExerciseApp:
             saved = self.store.save_draft(self.ex.response)
         except StoreError as exc:
             self.save_status.value = '<span class="arms-save-failed">Not saved</span>'
-            self.messages.show(f"Your work is still here on the page but was not saved: {exc}. "
-                               "It will be saved again at your next change.", "error")
+            self.messages.show(
+                f"Your work is still here on the page but was not saved: {exc}. "
+                "It will be saved again at your next change.",
+                "error",
+            )
             return False
         if saved is False:
-            self.messages.show("This case has already been submitted (perhaps in another tab); "
-                               "this copy is no longer saved.", "warning")
+            self.messages.show(
+                "This case has already been submitted (perhaps in another tab); "
+                "this copy is no longer saved.",
+                "warning",
+            )
             return False
         self.save_status.value = f"<small>Draft saved {time.strftime('%H:%M:%S')}</small>"
         if "not saved" in self.messages.text:
@@ -395,8 +433,11 @@ class ExerciseApp:
             key = self.key_loader(ex.vignette.id)
         except Exception:  # noqa: BLE001
             log.exception("answer key for %s not loaded", ex.vignette.id)
-            self.messages.show("Your answers are saved, but this case cannot be scored right "
-                               "now (its answer key is unavailable). Tell your trainer.", "error")
+            self.messages.show(
+                "Your answers are saved, but this case cannot be scored right "
+                "now (its answer key is unavailable). Tell your trainer.",
+                "error",
+            )
             return
         score = self.scorer
         if score is None:
@@ -405,15 +446,18 @@ class ExerciseApp:
             report = score(ex.response, key, ex.framework, vignette=ex.vignette).to_dict()
         except ValueError as exc:  # ScoringError: details go to the log, not to the trainee
             log.warning("scoring %s failed: %s", ex.response.response_id, exc)
-            self.messages.show("Your answers are saved, but they could not be scored. Tell "
-                               "your trainer.", "error")
+            self.messages.show(
+                "Your answers are saved, but they could not be scored. Tell your trainer.", "error"
+            )
             return
         try:
-            self.store.submit(ex.response, score=report, key_version=key.key_version,
-                              framework_version=ex.framework.version)
+            self.store.submit(
+                ex.response, score=report, key_version=key.key_version, framework_version=ex.framework.version
+            )
         except StoreError as exc:
-            self.messages.show(f"Not submitted: {exc}. Your answers are still here; press "
-                               "Submit again in a moment.", "error")
+            self.messages.show(
+                f"Not submitted: {exc}. Your answers are still here; press Submit again in a moment.", "error"
+            )
             return
         self.submitted = True
         self.autosave.cancel()
@@ -425,24 +469,34 @@ class ExerciseApp:
         ex = self.ex
         assert ex is not None
         try:
-            self.feedback = FeedbackView(report, framework=ex.framework, vignette=ex.vignette,
-                                         response=ex.response, on_again=self._safe(self.again))
+            self.feedback = FeedbackView(
+                report,
+                framework=ex.framework,
+                vignette=ex.vignette,
+                response=ex.response,
+                on_again=self._safe(self.again),
+            )
         except Exception:  # noqa: BLE001 - the submission is safe; say so whatever happens
             log.exception("feedback view failed")
-            self.messages.show(f"Submitted: your score is {report.get('total', 0):.0f} / 100. "
-                               "The detailed feedback could not be shown; tell your trainer.",
-                               "warning")
+            self.messages.show(
+                f"Submitted: your score is {report.get('total', 0):.0f} / 100. "
+                "The detailed feedback could not be shown; tell your trainer.",
+                "warning",
+            )
             return
         old = list(self.body.children)
         self.columns.children = []  # the case file moves beside the feedback; close the rest
-        self.body.children = [w.HBox([self.case_column, self.feedback.widget],
-                                     layout=w.Layout(flex_flow="row wrap"))]
+        self.body.children = [
+            w.HBox([self.case_column, self.feedback.widget], layout=w.Layout(flex_flow="row wrap"))
+        ]
         for child in old:
             close_all(child)
         self.view = None
         # In a trainer's session the end-of-session survey follows the feedback.
-        self.feedback.widget.children = (*self.feedback.widget.children,
-                                         *survey_widgets(self.ex.response, self.store))
+        self.feedback.widget.children = (
+            *self.feedback.widget.children,
+            *survey_widgets(self.ex.response, self.store),
+        )
         self.messages.show("Submitted. Your feedback is below.", "success")
 
     def again(self) -> None:
@@ -456,10 +510,8 @@ class ExerciseApp:
             self.start_screen.agency.value = trainee.agency
             self.start_screen.role.value, self.start_screen.area.value = trainee.role, trainee.area
         if self.session is not None:
-            self.start_screen.show_cards([i for i in self.session.vignette_ids
-                                          if i in self.vignettes])
-            self.start_screen.fix_mode(self.session.mode, "Training session "
-                                       f"{self.session.code}.")
+            self.start_screen.show_cards([i for i in self.session.vignette_ids if i in self.vignettes])
+            self.start_screen.fix_mode(self.session.mode, f"Training session {self.session.code}.")
             self.start_screen.fix_session(self.session.code)
         self.body.children = [self.start_screen.widget]
         for child in old:

@@ -17,8 +17,9 @@ class Autosaver:
     (the app flushes at every stage change and before submitting).
     """
 
-    def __init__(self, save: Callable[[], bool], *, interval: float = 3.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, save: Callable[[], bool], *, interval: float = 3.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._save = save
         self.interval = interval
         self.clock = clock

@@ -48,8 +48,15 @@ from arms_training.store import SessionError, Store, StoreError, normalise_sessi
 from arms_training.ui.base import guard, sentence
 from arms_training.ui.components import Messages, classed, close_all
 
-__all__ = ["SessionApp", "LiveTimer", "join_url", "qr_png", "TRAINEE_URL_ENV",
-           "DEFAULT_TRAINEE_URL", "SESSION_CSS"]
+__all__ = [
+    "SessionApp",
+    "LiveTimer",
+    "join_url",
+    "qr_png",
+    "TRAINEE_URL_ENV",
+    "DEFAULT_TRAINEE_URL",
+    "SESSION_CSS",
+]
 
 log = logging.getLogger("arms_training.ui")
 DEFAULT_TRAINEE_URL = "http://127.0.0.1:8866/voila/render/exercise.ipynb"
@@ -170,21 +177,30 @@ class RefreshStats:
 
 def _fingerprint(data: SessionData) -> tuple:
     s = data.session
-    return (s.status, s.revealed, tuple(data.participants),
-            tuple(sorted({r.trainee.id for r in data.drafts})),
-            tuple(str(r.response_id) for r in data.responses),
-            tuple((row.get("trainee_id"), str(row.get("submitted_at")))
-                  for row in data.survey_rows))
+    return (
+        s.status,
+        s.revealed,
+        tuple(data.participants),
+        tuple(sorted({r.trainee.id for r in data.drafts})),
+        tuple(str(r.response_id) for r in data.responses),
+        tuple((row.get("trainee_id"), str(row.get("submitted_at"))) for row in data.survey_rows),
+    )
 
 
 class SessionApp:
     """The trainer's app. Build with :meth:`from_environment` in the notebook."""
 
-    def __init__(self, *, store: Store | Callable[[], Store] | None = None,
-                 library: Library | None = None,
-                 framework_for: Callable[[str], Framework] = framework_by_id,
-                 trainee_url: str | None = None, refresh_seconds: float = 3.0,
-                 session_code: str | None = None, survey: Survey | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store | Callable[[], Store] | None = None,
+        library: Library | None = None,
+        framework_for: Callable[[str], Framework] = framework_by_id,
+        trainee_url: str | None = None,
+        refresh_seconds: float = 3.0,
+        session_code: str | None = None,
+        survey: Survey | None = None,
+    ) -> None:
         self._store_arg = store
         self._store: Store | None = None
         self.library = library if library is not None else load_library()
@@ -211,8 +227,7 @@ class SessionApp:
             self._safe(self.open_session)(session_code)
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None, **kwargs: Any
-                         ) -> SessionApp:
+    def from_environment(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> SessionApp:
         """Open ``?session=CODE`` from the page's query string if there is one."""
         environ = os.environ if environ is None else environ
         params = parse_qs((environ.get("QUERY_STRING") or "").lstrip("?"))
@@ -241,109 +256,177 @@ class SessionApp:
     def _build(self) -> None:
         lib = self.library
         usable = [vid for vid in lib.vignettes if vid in lib.keys]
-        self.cases = classed(w.SelectMultiple(
-            options=[(f"{lib.vignettes[v].title} ({v})", v) for v in usable],
-            rows=min(10, max(3, len(usable))), description="Cases",
-            layout=w.Layout(width="640px")), "arms-session-cases")
-        self.mode = classed(w.ToggleButtons(
-            options=[("Quick (live room: ratings and priorities)", "quick"),
-                     ("Full (five stages)", "full")], value="quick",
-            style={"button_width": "auto"}), "arms-session-mode")
-        self.names = classed(w.ToggleButtons(
-            options=[("Anonymise names on screen", True), ("Show pseudonyms on screen", False)],
-            value=True, style={"button_width": "auto"}), "arms-session-names")
-        self.trainer = classed(w.Text(description="Trainer", placeholder="optional"),
-                               "arms-session-trainer")
-        self.start_button = self._button("Start session", "arms-session-start",
-                                         self.start_session, button_style="primary",
-                                         icon="play")
-        self.code_input = classed(w.Text(description="Code", placeholder="e.g. ABC234"),
-                                  "arms-session-code-input")
-        self.open_code_button = self._button("Open", "arms-session-open-code",
-                                             lambda: self.open_session(self.code_input.value))
+        self.cases = classed(
+            w.SelectMultiple(
+                options=[(f"{lib.vignettes[v].title} ({v})", v) for v in usable],
+                rows=min(10, max(3, len(usable))),
+                description="Cases",
+                layout=w.Layout(width="640px"),
+            ),
+            "arms-session-cases",
+        )
+        self.mode = classed(
+            w.ToggleButtons(
+                options=[
+                    ("Quick (live room: ratings and priorities)", "quick"),
+                    ("Full (five stages)", "full"),
+                ],
+                value="quick",
+                style={"button_width": "auto"},
+            ),
+            "arms-session-mode",
+        )
+        self.names = classed(
+            w.ToggleButtons(
+                options=[("Anonymise names on screen", True), ("Show pseudonyms on screen", False)],
+                value=True,
+                style={"button_width": "auto"},
+            ),
+            "arms-session-names",
+        )
+        self.trainer = classed(w.Text(description="Trainer", placeholder="optional"), "arms-session-trainer")
+        self.start_button = self._button(
+            "Start session", "arms-session-start", self.start_session, button_style="primary", icon="play"
+        )
+        self.code_input = classed(
+            w.Text(description="Code", placeholder="e.g. ABC234"), "arms-session-code-input"
+        )
+        self.open_code_button = self._button(
+            "Open", "arms-session-open-code", lambda: self.open_session(self.code_input.value)
+        )
         self.past = classed(w.VBox(), "arms-session-past")
-        self.list_button = self._button("Refresh list", "arms-session-list-refresh",
-                                        self.list_sessions, icon="refresh")
-        setup = classed(w.VBox([
-            w.HTML("<h3>Start a session</h3>"), self.cases,
-            w.HTML("<small>Hold Ctrl (or Cmd) to choose more than one case.</small>"),
-            self.mode, self.names, self.trainer, self.start_button,
-            w.HTML("<h3>Open a session by its code</h3>"),
-            w.HBox([self.code_input, self.open_code_button]),
-            w.HTML("<h3>Past sessions</h3>"), self.list_button, self.past,
-        ]), "arms-session-setup")
+        self.list_button = self._button(
+            "Refresh list", "arms-session-list-refresh", self.list_sessions, icon="refresh"
+        )
+        setup = classed(
+            w.VBox(
+                [
+                    w.HTML("<h3>Start a session</h3>"),
+                    self.cases,
+                    w.HTML("<small>Hold Ctrl (or Cmd) to choose more than one case.</small>"),
+                    self.mode,
+                    self.names,
+                    self.trainer,
+                    self.start_button,
+                    w.HTML("<h3>Open a session by its code</h3>"),
+                    w.HBox([self.code_input, self.open_code_button]),
+                    w.HTML("<h3>Past sessions</h3>"),
+                    self.list_button,
+                    self.past,
+                ]
+            ),
+            "arms-session-setup",
+        )
 
         self.banner = classed(w.HTML(), "arms-session-banner")
-        self.qr = classed(w.Image(format="png", layout=w.Layout(width="220px")),
-                          "arms-session-qr")
-        self.reveal_button = self._button("Reveal key", "arms-session-reveal",
-                                          self.toggle_reveal, icon="eye")
-        self.close_button = self._button("Close session", "arms-session-close",
-                                         self.toggle_open, icon="lock")
-        self.refresh_button = self._button("Refresh now", "arms-session-refresh",
-                                           lambda: self.refresh(force=True), icon="refresh")
-        self.auto = classed(w.Checkbox(value=True, description="Update by itself"),
-                            "arms-session-auto")
-        self.layout_toggle = classed(w.ToggleButtons(
-            options=[("Side by side", "side_by_side"), ("Stacked", "stacked")],
-            value="side_by_side", style={"button_width": "auto"}), "arms-session-layout")
+        self.qr = classed(w.Image(format="png", layout=w.Layout(width="220px")), "arms-session-qr")
+        self.reveal_button = self._button("Reveal key", "arms-session-reveal", self.toggle_reveal, icon="eye")
+        self.close_button = self._button("Close session", "arms-session-close", self.toggle_open, icon="lock")
+        self.refresh_button = self._button(
+            "Refresh now", "arms-session-refresh", lambda: self.refresh(force=True), icon="refresh"
+        )
+        self.auto = classed(w.Checkbox(value=True, description="Update by itself"), "arms-session-auto")
+        self.layout_toggle = classed(
+            w.ToggleButtons(
+                options=[("Side by side", "side_by_side"), ("Stacked", "stacked")],
+                value="side_by_side",
+                style={"button_width": "auto"},
+            ),
+            "arms-session-layout",
+        )
         self.layout_toggle.observe(lambda _c: self._safe(self.refresh)(True), names="value")
-        self.case_toggle = classed(w.ToggleButtons(options=[], style={"button_width": "auto"}),
-                                   "arms-session-case")
+        self.case_toggle = classed(
+            w.ToggleButtons(options=[], style={"button_width": "auto"}), "arms-session-case"
+        )
         self.case_toggle.observe(self._case_changed, names="value")
         self.updated = classed(w.HTML(), "arms-session-updated")
         self.attendance = classed(w.HTML(), "arms-session-attendance")
         self.people = classed(w.HTML(), "arms-session-people-box")
-        self.chart = classed(w.Image(format="png", layout=w.Layout(max_width="1100px")),
-                             "arms-session-chart")
+        self.chart = classed(w.Image(format="png", layout=w.Layout(max_width="1100px")), "arms-session-chart")
         self.chart_note = classed(w.HTML(), "arms-session-chart-note")
         self.key_table = classed(w.HTML(), "arms-session-rationale")
-        live = classed(w.VBox([
-            w.HBox([self.banner, self.qr]),
-            w.HBox([self.reveal_button, self.close_button, self.refresh_button, self.auto]),
-            self.updated, self.attendance, self.people, self.case_toggle, self.layout_toggle,
-            self.chart_note, self.chart, self.key_table,
-        ]), "arms-session-live")
+        live = classed(
+            w.VBox(
+                [
+                    w.HBox([self.banner, self.qr]),
+                    w.HBox([self.reveal_button, self.close_button, self.refresh_button, self.auto]),
+                    self.updated,
+                    self.attendance,
+                    self.people,
+                    self.case_toggle,
+                    self.layout_toggle,
+                    self.chart_note,
+                    self.chart,
+                    self.key_table,
+                ]
+            ),
+            "arms-session-live",
+        )
 
         self.prompts = classed(w.HTML(), "arms-session-prompts")
         self.choices = classed(w.HTML(), "arms-session-choices")
-        discussion = classed(w.VBox([w.HTML("<h3>Discussion prompts</h3>"), self.prompts,
-                                     w.HTML("<h3>What the room chose</h3>"), self.choices]),
-                             "arms-session-discussion")
+        discussion = classed(
+            w.VBox(
+                [
+                    w.HTML("<h3>Discussion prompts</h3>"),
+                    self.prompts,
+                    w.HTML("<h3>What the room chose</h3>"),
+                    self.choices,
+                ]
+            ),
+            "arms-session-discussion",
+        )
 
-        self.pseudonyms = classed(w.Checkbox(value=False,
-                                             description="Include pseudonyms in the pack"),
-                                  "arms-session-pseudonyms")
-        self.export_button = self._button("Prepare session pack", "arms-session-export",
-                                          self.export, icon="download")
+        self.pseudonyms = classed(
+            w.Checkbox(value=False, description="Include pseudonyms in the pack"), "arms-session-pseudonyms"
+        )
+        self.export_button = self._button(
+            "Prepare session pack", "arms-session-export", self.export, icon="download"
+        )
         self.downloads = classed(w.HTML(), "arms-session-downloads")
-        self.survey_chart = classed(w.Image(format="png", layout=w.Layout(max_width="1000px")),
-                                    "arms-session-survey-chart")
+        self.survey_chart = classed(
+            w.Image(format="png", layout=w.Layout(max_width="1000px")), "arms-session-survey-chart"
+        )
         self.survey_table = classed(w.HTML(), "arms-session-survey")
         self.comments = classed(w.HTML(), "arms-session-comments-box")
-        pack = classed(w.VBox([
-            w.HTML("<h3>Session pack</h3><p>An HTML report with the charts and prompts, and a "
-                   "CSV of the responses scored with the shared scoring module.</p>"),
-            self.pseudonyms, self.export_button, self.downloads,
-            w.HTML("<h3>Session evaluation</h3>"), self.survey_chart, self.survey_table,
-            self.comments,
-        ]), "arms-session-pack")
+        pack = classed(
+            w.VBox(
+                [
+                    w.HTML(
+                        "<h3>Session pack</h3><p>An HTML report with the charts and prompts, and a "
+                        "CSV of the responses scored with the shared scoring module.</p>"
+                    ),
+                    self.pseudonyms,
+                    self.export_button,
+                    self.downloads,
+                    w.HTML("<h3>Session evaluation</h3>"),
+                    self.survey_chart,
+                    self.survey_table,
+                    self.comments,
+                ]
+            ),
+            "arms-session-pack",
+        )
 
-        self.tabs = classed(w.Tab(children=[setup, live, discussion, pack], titles=TABS),
-                            "arms-session-tabs")
-        self.widget = classed(w.VBox([
-            w.HTML(SESSION_CSS), w.HTML("<h2>ARMS joint session</h2>"), self.messages.widget,
-            self.tabs]), "arms-app", "arms-session-app")
+        self.tabs = classed(w.Tab(children=[setup, live, discussion, pack], titles=TABS), "arms-session-tabs")
+        self.widget = classed(
+            w.VBox(
+                [w.HTML(SESSION_CSS), w.HTML("<h2>ARMS joint session</h2>"), self.messages.widget, self.tabs]
+            ),
+            "arms-app",
+            "arms-session-app",
+        )
         self._show_live(False)
         self._safe(self.list_sessions)()
 
     def _show_live(self, on: bool) -> None:
-        for b in (self.reveal_button, self.close_button, self.refresh_button,
-                  self.export_button):
+        for b in (self.reveal_button, self.close_button, self.refresh_button, self.export_button):
             b.disabled = not on
         if not on:
-            self.banner.value = ('<p class="arms-session-empty">No session open: start one or '
-                                 "open one in the Sessions tab.</p>")
+            self.banner.value = (
+                '<p class="arms-session-empty">No session open: start one or '
+                "open one in the Sessions tab.</p>"
+            )
 
     # -- sessions ----------------------------------------------------------------------------
     def start_session(self) -> None:
@@ -351,12 +434,13 @@ class SessionApp:
         if not chosen:
             self.messages.show("Choose at least one case for the session.", "warning")
             return
-        session = self.store.create_session(chosen, mode=self.mode.value,
-                                            anonymise=self.names.value,
-                                            trainer=self.trainer.value.strip())
+        session = self.store.create_session(
+            chosen, mode=self.mode.value, anonymise=self.names.value, trainer=self.trainer.value.strip()
+        )
         self.open_session(session.code)
-        self.messages.show(f"Session {session.code} started. Trainees join with the code or "
-                           "the QR code.", "success")
+        self.messages.show(
+            f"Session {session.code} started. Trainees join with the code or the QR code.", "success"
+        )
 
     def open_session(self, code: str) -> None:
         try:
@@ -382,8 +466,11 @@ class SessionApp:
         self._show_live(True)
         self.messages.clear()
         if missing:
-            self.messages.show("Some of this session's cases are not installed here and are "
-                               "left out:", "warning", items=missing)
+            self.messages.show(
+                "Some of this session's cases are not installed here and are left out:",
+                "warning",
+                items=missing,
+            )
         self.refresh(force=True)
         self.tabs.selected_index = 1
 
@@ -391,15 +478,17 @@ class SessionApp:
         old = list(self.past.children)
         rows = []
         for s in self.store.list_sessions()[:30]:
-            titles = ", ".join(self.library.vignettes[v].title if v in self.library.vignettes
-                               else v for v in s.vignette_ids)
+            titles = ", ".join(
+                self.library.vignettes[v].title if v in self.library.vignettes else v for v in s.vignette_ids
+            )
             when = s.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
             trainer = f" &middot; {esc(s.trainer)}" if s.trainer else ""
-            text = w.HTML(f"<b>{esc(s.code)}</b> &middot; {esc(when)} &middot; {esc(s.mode)} "
-                          f"&middot; {esc(s.status)}{trainer}<br><small>{esc(titles)}</small>",
-                          layout=w.Layout(width="560px"))
-            button = self._button("Open", "arms-session-open",
-                                  lambda code=s.code: self.open_session(code))
+            text = w.HTML(
+                f"<b>{esc(s.code)}</b> &middot; {esc(when)} &middot; {esc(s.mode)} "
+                f"&middot; {esc(s.status)}{trainer}<br><small>{esc(titles)}</small>",
+                layout=w.Layout(width="560px"),
+            )
+            button = self._button("Open", "arms-session-open", lambda code=s.code: self.open_session(code))
             button.add_class(f"arms-session-open-{s.code}")
             rows.append(classed(w.HBox([text, button]), "arms-session-row"))
         if not rows:
@@ -426,8 +515,11 @@ class SessionApp:
             raise SessionError(f"session {self.code} no longer exists")
         if current.is_open:
             self.store.close_session(self.code)
-            self.messages.show(f"Session {self.code} is closed: nobody new can join. Surveys "
-                               "are still accepted; you can reopen it.", "info")
+            self.messages.show(
+                f"Session {self.code} is closed: nobody new can join. Surveys "
+                "are still accepted; you can reopen it.",
+                "info",
+            )
         else:
             self.store.reopen_session(self.code)
             self.messages.show(f"Session {self.code} is open again.", "success")
@@ -448,11 +540,11 @@ class SessionApp:
             raise SessionError(f"session {self.code} no longer exists")
         lib = self.library
         vids = [v for v in dict.fromkeys(session.vignette_ids) if v in lib.vignettes]
-        responses, problems = self.store.submitted_responses(session_code=self.code,
-                                                             errors="collect")
+        responses, problems = self.store.submitted_responses(session_code=self.code, errors="collect")
         self._report_unreadable(problems)
-        vids += [r.vignette_id for r in responses
-                 if r.vignette_id in lib.vignettes and r.vignette_id not in vids]
+        vids += [
+            r.vignette_id for r in responses if r.vignette_id in lib.vignettes and r.vignette_id not in vids
+        ]
         frameworks = {}
         for v in dict.fromkeys(vids):
             try:
@@ -460,12 +552,15 @@ class SessionApp:
             except KeyError:
                 log.warning("framework %s for %s is not installed", lib.vignettes[v].framework, v)
         return SessionData(
-            session=session, vignettes={v: lib.vignettes[v] for v in frameworks},
+            session=session,
+            vignettes={v: lib.vignettes[v] for v in frameworks},
             frameworks=frameworks,
             participants=[(p.trainee_id, p.agency) for p in self.store.participants(self.code)],
-            responses=responses, drafts=self.store.drafts(session_code=self.code),
+            responses=responses,
+            drafts=self.store.drafts(session_code=self.code),
             keys={v: lib.keys[v] for v in frameworks if v in lib.keys},
-            survey_rows=self.store.survey_rows(self.code))
+            survey_rows=self.store.survey_rows(self.code),
+        )
 
     def _report_unreadable(self, problems: list) -> None:
         """A stored response that no longer validates is left out of the room, said once."""
@@ -476,10 +571,13 @@ class SessionApp:
         for p in problems:
             log.warning("session %s: stored response not readable: %s", self.code, p)
         if records:
-            self.messages.show(f"{len(records)} stored response{'s' if len(records) != 1 else ''}"
-                               " of this session could not be read and "
-                               f"{'are' if len(records) != 1 else 'is'} left out of the view "
-                               "(details in the app log).", "warning")
+            self.messages.show(
+                f"{len(records)} stored response{'s' if len(records) != 1 else ''}"
+                " of this session could not be read and "
+                f"{'are' if len(records) != 1 else 'is'} left out of the view "
+                "(details in the app log).",
+                "warning",
+            )
 
     def _tick(self) -> None:
         if self.auto.value and self.code is not None:
@@ -495,9 +593,11 @@ class SessionApp:
             data = self.read()
         except StoreError as exc:
             self._stale = True
-            self.updated.value = (f'<span class="arms-session-stale">Could not read the '
-                                  f"training database at {time.strftime('%H:%M:%S')}: "
-                                  f"{esc(exc)}. Trying again.</span>")
+            self.updated.value = (
+                f'<span class="arms-session-stale">Could not read the '
+                f"training database at {time.strftime('%H:%M:%S')}: "
+                f"{esc(exc)}. Trying again.</span>"
+            )
             return False
         assert data is not None
         fp = _fingerprint(data)
@@ -519,8 +619,10 @@ class SessionApp:
             # the kernel once the trainer has closed the tab (iopub traffic counts as activity).
             n = len(data.responses)
             every = f"; checking every {self.timer.interval:g} s" if self.auto.value else ""
-            self.updated.value = (f"<small>{n} submission{'s' if n != 1 else ''} &middot; last "
-                                  f"change seen {time.strftime('%H:%M:%S')}{every}</small>")
+            self.updated.value = (
+                f"<small>{n} submission{'s' if n != 1 else ''} &middot; last "
+                f"change seen {time.strftime('%H:%M:%S')}{every}</small>"
+            )
         return changed
 
     def _render(self, data: SessionData, *, force: bool) -> None:
@@ -539,8 +641,10 @@ class SessionApp:
     def _render_banner(self, data: SessionData) -> None:
         s = data.session
         url = join_url(s.code, self.trainee_url)
-        status = (f'<span class="arms-session-status-{esc(s.status)}">'
-                  f"{'open' if s.is_open else 'closed: nobody new can join'}</span>")
+        status = (
+            f'<span class="arms-session-status-{esc(s.status)}">'
+            f"{'open' if s.is_open else 'closed: nobody new can join'}</span>"
+        )
         key = "key revealed" if s.revealed else "key hidden"
         cases = ", ".join(data.vignettes[v].title for v in data.case_ids)
         self.banner.value = (
@@ -549,7 +653,8 @@ class SessionApp:
             f'<a href="{esc(url)}" target="_blank">{esc(url)}</a></div>'
             f"<p>{status} &middot; {esc(s.mode)} exercise &middot; {key} &middot; "
             f"names {'anonymised' if s.anonymise else 'shown'}<br><small>{esc(cases)}"
-            "</small></p>")
+            "</small></p>"
+        )
         if self._qr_for != url:
             self.qr.value = qr_png(url)
             self._qr_for = url
@@ -566,24 +671,31 @@ class SessionApp:
         revealed = data.session.revealed
         key = data.keys.get(vid) if revealed else None
         room = summarise(data.responses, fw, vignette_id=vid, key=key)
-        chart_key = (vid, self.layout_toggle.value, key is not None,
-                     tuple(str(r.response_id) for r in data.responses if r.vignette_id == vid))
+        chart_key = (
+            vid,
+            self.layout_toggle.value,
+            key is not None,
+            tuple(str(r.response_id) for r in data.responses if r.vignette_id == vid),
+        )
         if force or chart_key != self._chart_key:
             from arms_training.plots.session import figure_png, rating_distribution_figure
 
             self._chart_key = chart_key
             self.stats.charts += 1
             if room.n:
-                self.chart.value = figure_png(rating_distribution_figure(
-                    room, fw, layout=self.layout_toggle.value, title=v.title))
+                self.chart.value = figure_png(
+                    rating_distribution_figure(room, fw, layout=self.layout_toggle.value, title=v.title)
+                )
                 self.chart.layout.display = ""
                 self.chart_note.value = ""
             else:
                 self.chart.value = b""
                 self.chart.layout.display = "none"
-                self.chart_note.value = (f'<p class="arms-session-empty">No submissions yet for '
-                                         f"{esc(v.title)}. The chart appears with the first "
-                                         "one.</p>")
+                self.chart_note.value = (
+                    f'<p class="arms-session-empty">No submissions yet for '
+                    f"{esc(v.title)}. The chart appears with the first "
+                    "one.</p>"
+                )
         self.key_table.value = key_table_html(room, fw)
         self.prompts.value = prompts_html(prompts(room, vignette=v), fw)
         self.choices.value = choices_html(room, fw)
@@ -615,32 +727,47 @@ class SessionApp:
         if data is None:
             return
         rows = self.store.submission_rows(session_code=data.session.code)
-        stored = {r["response_id"]: (r["rescore"] or {}).get("score") or r["score"]
-                  for r in rows}
+        stored = {r["response_id"]: (r["rescore"] or {}).get("score") or r["score"] for r in rows}
         data = replace(data, stored_scores=stored)
         scores = score_responses(data)
         pseudonyms = self.pseudonyms.value
-        page = session_pack_html(data, include_pseudonyms=pseudonyms, survey=self.survey,
-                                 scores=scores, layout=self.layout_toggle.value)
+        page = session_pack_html(
+            data,
+            include_pseudonyms=pseudonyms,
+            survey=self.survey,
+            scores=scores,
+            layout=self.layout_toggle.value,
+        )
         table = responses_csv(data, include_pseudonyms=pseudonyms, scores=scores)
         code = data.session.code
         links = [
-            download_link_html(page.encode("utf-8"), f"arms-session-{code}.html",
-                               "text/html;charset=utf-8", "Download the session pack (HTML)",
-                               css="arms-session-download-html"),
-            download_link_html(("\ufeff" + table).encode("utf-8"),
-                               f"arms-session-{code}-responses.csv", "text/csv;charset=utf-8",
-                               "Download the responses (CSV)", css="arms-session-download-csv"),
+            download_link_html(
+                page.encode("utf-8"),
+                f"arms-session-{code}.html",
+                "text/html;charset=utf-8",
+                "Download the session pack (HTML)",
+                css="arms-session-download-html",
+            ),
+            download_link_html(
+                ("\ufeff" + table).encode("utf-8"),
+                f"arms-session-{code}-responses.csv",
+                "text/csv;charset=utf-8",
+                "Download the responses (CSV)",
+                css="arms-session-download-csv",
+            ),
         ]
         n = len(data.responses)
-        note = "" if data.session.revealed else (
-            " The key is not revealed, so the pack leaves it out; the CSV carries the scores.")
-        self.downloads.value = (f"<p>Prepared at {time.strftime('%H:%M:%S')} from {n} "
-                                f"submission{'s' if n != 1 else ''}.{esc(note)}</p>"
-                                + " &middot; ".join(links))
+        note = (
+            ""
+            if data.session.revealed
+            else (" The key is not revealed, so the pack leaves it out; the CSV carries the scores.")
+        )
+        self.downloads.value = (
+            f"<p>Prepared at {time.strftime('%H:%M:%S')} from {n} "
+            f"submission{'s' if n != 1 else ''}.{esc(note)}</p>" + " &middot; ".join(links)
+        )
 
     def close(self) -> None:
         """Stop the timer and close the widgets (the kernel is going away)."""
         self.timer.stop()
         close_all(self.widget)
-
