@@ -21,6 +21,7 @@ import pytest
 from ipywidgets.widgets.widget import _instances
 
 from arms_training.content import load_key_for
+from arms_training.errors import Problem, ScoringError
 from arms_training.store import Store, StoreError
 from arms_training.ui.components import annotate, case_file_html
 from arms_training.ui.exercise import app as exercise_module
@@ -762,7 +763,7 @@ def test_autosave_saves_the_last_change_later_inside_a_kernel_loop():
 
 def test_a_scoring_error_keeps_the_draft_and_its_details_private(content, store):
     def scorer(*_args, **_kwargs):
-        raise ValueError(f"{SECRET} key version mismatch")
+        raise ScoringError(Problem("response x", "key_version", f"{SECRET} key version mismatch"))
 
     app = make_app(store, scorer=scorer)
     ex = start(app, vid=PLAIN)

@@ -30,6 +30,8 @@ import krippendorff
 import numpy as np
 import numpy.typing as npt
 
+from arms_training.errors import AgreementError
+
 __all__ = [
     "AgreementError",
     "WeightScheme",
@@ -58,10 +60,6 @@ _ICC_FORMS: tuple[ICCForm, ...] = ("1,1", "2,1", "3,1", "1,k", "2,k", "3,k")
 _BAND_SLACK = 1e-9
 
 FloatArray = npt.NDArray[np.float64]
-
-
-class AgreementError(ValueError):
-    """The statistic is undefined for these ratings; the message says why."""
 
 
 # --------------------------------------------------------------------------- validation

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from arms_training.content import AnswerKey, Library, Vignette, load_library
+from arms_training.errors import SettingsError, SourceError
 from arms_training.framework import INSUFFICIENT, Framework, framework_by_id
 from arms_training.responses import Response
 
@@ -102,7 +103,7 @@ def make_assessors(n: int, *, seed: int = 0) -> list[Assessor]:
     """``n`` assessors: ``BAD_SHARE`` of them (rounded, at least one each when n >= 4) per bad
     tendency, the rest accurate; agencies alternate so both are represented in every tendency."""
     if n < 1:
-        raise ValueError(f"n={n!r} is not valid; allowed: at least 1 assessor")
+        raise SettingsError(f"n={n!r} is not valid; allowed: at least 1 assessor")
     rng = random.Random(f"assessors-{seed}")
     per_bad = max(1, round(n * BAD_SHARE)) if n >= 4 else 0
     tendencies = [t for t in BAD_TENDENCIES for _ in range(per_bad)]
@@ -313,11 +314,11 @@ def demo_records(
     The same arguments always give the same records.
     """
     if responses_each < 1:
-        raise ValueError(f"responses_each={responses_each!r} is not valid; allowed: >= 1")
+        raise SettingsError(f"responses_each={responses_each!r} is not valid; allowed: >= 1")
     library = library or load_library()
     usable = sorted(v for v in library.keys if v in library.vignettes)
     if not usable:
-        raise ValueError("no vignette with an answer key in the library; nothing to answer")
+        raise SourceError("no vignette with an answer key in the library; nothing to answer")
     framework = framework or framework_by_id(library.keys[usable[0]].framework)
     usable = [v for v in usable if library.keys[v].framework == framework.id]
     rng = random.Random(seed)

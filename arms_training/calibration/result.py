@@ -35,7 +35,7 @@ from arms_training.calibration.tabulate import (
     scored_frame,
 )
 from arms_training.content import AnswerKey, Library, Vignette
-from arms_training.errors import ContentError, Problem
+from arms_training.errors import ContentError, Problem, SettingsError
 from arms_training.framework import Framework, framework_by_id
 from arms_training.io.frames import (
     ResponseFrames,
@@ -135,14 +135,14 @@ class CalibrationSettings:
 
     def __post_init__(self) -> None:
         if self.protective_bias_min > 0:
-            raise ValueError(
+            raise SettingsError(
                 f"protective_bias_min={self.protective_bias_min!r} is not valid; "
                 "allowed: a number <= 0 (it bounds under-crediting)"
             )
         if self.risk_bias_max < 0:
-            raise ValueError(f"risk_bias_max={self.risk_bias_max!r} is not valid; allowed: a number >= 0")
+            raise SettingsError(f"risk_bias_max={self.risk_bias_max!r} is not valid; allowed: a number >= 0")
         if self.min_responses < 1:
-            raise ValueError(f"min_responses={self.min_responses!r} is not valid; allowed: >= 1")
+            raise SettingsError(f"min_responses={self.min_responses!r} is not valid; allowed: >= 1")
 
 
 def _as_set(value: str | Collection[str] | None) -> set[str] | None:
@@ -151,10 +151,15 @@ def _as_set(value: str | Collection[str] | None) -> set[str] | None:
     return {value} if isinstance(value, str) else set(value)
 
 
-def _as_time(value: datetime | date | str | None, *, end: bool) -> pd.Timestamp | None:
+def _as_time(value: datetime | date | str | None, name: str, *, end: bool) -> pd.Timestamp | None:
     if value is None:
         return None
-    ts = pd.Timestamp(value)
+    try:
+        ts = pd.Timestamp(value)
+    except ValueError:
+        raise SettingsError(
+            f"{name}={value!r} is not valid; allowed: an ISO date or time such as 2025-01-31"
+        ) from None
     if ts.tzinfo is None:
         ts = ts.tz_localize(UTC)
     # A bare date as ``until`` means up to the end of that day.
@@ -182,7 +187,7 @@ class Filters:
 
     def mask(self, responses: pd.DataFrame) -> np.ndarray:
         keep = np.ones(len(responses), dtype=bool)
-        since, until = _as_time(self.since, end=False), _as_time(self.until, end=True)
+        since, until = _as_time(self.since, "since", end=False), _as_time(self.until, "until", end=True)
         if since is not None:
             keep &= (responses["when"] >= since).to_numpy()
         if until is not None:

@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
         write_tables,
     )
     from arms_training.content import load_library
-    from arms_training.errors import ContentError
+    from arms_training.errors import ContentError, SettingsError
 
     overrides = {
         k: v for k, v in vars(args).items() if k in CalibrationSettings.__dataclass_fields__ and v is not None
@@ -198,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
             session=args.session,
             cohort=args.cohort,
         )
-    except ValueError as exc:
+    except SettingsError as exc:
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
     for option, path in (("--out", args.out), ("--xlsx", args.xlsx), ("--report", args.report)):
@@ -230,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
             bad=bad,
             summaries=args.report is not None,
         )
-    except ValueError as exc:  # a bad filter date
+    except SettingsError as exc:  # a bad filter date
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
     print(result.summary())

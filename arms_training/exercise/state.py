@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 from pydantic import ValidationError
 
 from arms_training.content import Vignette
+from arms_training.errors import InputError
 from arms_training.framework import INSUFFICIENT, Framework
 from arms_training.responses import (
     MAX_TEXT,
@@ -59,10 +60,6 @@ ACTION_TEXT_FIELDS = ("objective", "enforcement", "rationale")
 _TRAINEE_ID = re.compile(r"[\w .\-]{1,40}")
 _SESSION_CODE = re.compile(r"[A-Za-z0-9_-]{1,16}")
 _VIGNETTE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-
-
-class InputError(ValueError):
-    """A trainee's input that cannot be accepted; the message is shown in the page as is."""
 
 
 def validate_trainee_id(raw: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from arms_training.errors import ContentError, Problem
+from arms_training.errors import ContentError, Problem, SourceError
 from arms_training.responses import MAX_TEXT, Response, parse_response
 
 __all__ = ["SourceError", "ImportReport", "Progress", "read_path", "read_bytes", "Records"]
@@ -26,10 +26,6 @@ __all__ = ["SourceError", "ImportReport", "Progress", "read_path", "read_bytes",
 Progress = Callable[[float, str], None]
 # csv's default field limit (128 kB) is below a response with several long notes.
 CSV_FIELD_LIMIT = 16 * 1024 * 1024
-
-
-class SourceError(ValueError):
-    """A whole import source is unusable (wrong kind of file); the message says what to do."""
 
 
 @dataclass

@@ -61,7 +61,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from arms_training.content import AnswerKey, Vignette
-from arms_training.errors import Problem
+from arms_training.errors import Problem, ScoringError
 from arms_training.framework import INSUFFICIENT, Framework, Rating
 from arms_training.responses import Response
 from arms_training.scoring.report import (
@@ -108,15 +108,6 @@ __all__ = [
 
 PARTS = ("ratings", "priorities", "level", "plan", "follow_up")
 PLAN_SHARES = ("essential_covered", "priorities_addressed", "actions_complete", "constructive_for_protective")
-
-
-class ScoringError(ValueError):
-    """A response cannot be scored against this key/framework; ``problems`` name the response id
-    and the field (``response <id>: key_version: ...``)."""
-
-    def __init__(self, problems: list[Problem] | Problem):
-        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 # ---------------------------------------------------------------------------- rule functions

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from arms_training.errors import SurveyError
 from arms_training.io.documents import parse_model, read_document
 from arms_training.responses import AGENCIES, MAX_TEXT
 
@@ -40,10 +41,6 @@ __all__ = [
 SURVEY_PATH = Path(__file__).resolve().parents[1] / "data" / "survey.yaml"
 # Bands of the five-point scale, as the evaluation reports "strongly agree and agree combined".
 DISAGREE, NEUTRAL, AGREE = (1, 2), (3,), (4, 5)
-
-
-class SurveyError(ValueError):
-    """Answers that do not fit the survey; the message says what to fix."""
 
 
 class _Frozen(BaseModel):

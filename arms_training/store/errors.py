@@ -9,22 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from arms_training.errors import SessionError, StoreError
+
 __all__ = ["StoreError", "SessionError", "guard"]
 
 UNAVAILABLE = (
     "the training database is locked or unavailable: {detail}; your draft is kept in this page, try again"
 )
-
-
-class StoreError(Exception):
-    """The database could not do what was asked; the message can be shown to a trainee as is.
-
-    The original database exception is kept as ``__cause__`` for the log.
-    """
-
-
-class SessionError(ValueError):
-    """A session code is unknown or closed, or a session or survey request is not valid."""
 
 
 def _detail(exc: BaseException) -> str:

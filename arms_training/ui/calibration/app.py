@@ -17,7 +17,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from arms_training.calibration.dashboard import Dashboard, ImportReport, SourceError, problem_groups
+from arms_training.calibration.dashboard import Dashboard, ImportReport, problem_groups
+from arms_training.errors import ArmsError, StoreError
 from arms_training.reports.calibration import (
     csv_bytes,
     esc,
@@ -27,7 +28,6 @@ from arms_training.reports.calibration import (
     workbook_bytes,
 )
 from arms_training.reports.session import download_link_html
-from arms_training.store import StoreError
 from arms_training.ui.base import guard
 from arms_training.ui.calibration.views import (
     AssessorsView,
@@ -45,9 +45,8 @@ UNEXPECTED = "Something went wrong on our side; the loaded responses are safe. T
 # A file of the wrong kind or a bad setting is the quality lead's to fix; a database error is
 # shown plainly; anything else is ours.
 CALIBRATION_ERRORS = (
-    (SourceError, "warning", str),
-    (ValueError, "warning", str),
     (StoreError, "error", lambda exc: f"The training database could not be read: {exc}"),
+    (ArmsError, "warning", str),
 )
 FILTERS = (
     ("agency", "Agency"),

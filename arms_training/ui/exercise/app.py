@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from arms_training.content import AnswerKey, Vignette, load_key_for, offered_cases
+from arms_training.errors import ScoringError, SessionError, StoreError
 from arms_training.exercise.state import STAGE_LABELS, Exercise, InputError, parse_arrival
 from arms_training.framework import Framework, framework_by_id
 from arms_training.responses import new_response
-from arms_training.store.errors import SessionError, StoreError
 from arms_training.ui.base import TRAINEE_ERRORS, guard, sentence
 from arms_training.ui.components import Messages, case_file, classed, close_all, css_widget, esc, mark_stage
 from arms_training.ui.components import stage_bar as make_stage_bar
@@ -444,7 +444,7 @@ class ExerciseApp:
             from arms_training.scoring.rules import score
         try:
             report = score(ex.response, key, ex.framework, vignette=ex.vignette).to_dict()
-        except ValueError as exc:  # ScoringError: details go to the log, not to the trainee
+        except ScoringError as exc:  # details go to the log, not to the trainee
             log.warning("scoring %s failed: %s", ex.response.response_id, exc)
             self.messages.show(
                 "Your answers are saved, but they could not be scored. Tell your trainer.", "error"
