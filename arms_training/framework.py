@@ -10,10 +10,11 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import core_schema
 
 from arms_training.io.documents import parse_model, read_document
+from arms_training.stages import PARTS
 
 __all__ = [
     "INSUFFICIENT",
@@ -41,8 +42,32 @@ SECTIONS = (
     "plan_rubric",
     "glossary",
 )
-RUBRIC_COMPONENTS = ("ratings", "priorities", "level", "plan", "follow_up")
+# The plan-action fields the rubric may require filled in, and the shares the plan part is made
+# of; each named once, here, and read by the scorer, its vectorised twin and the frames.
 ACTION_FIELDS = ("objective", "enforcement", "rationale", "owner", "review_weeks")
+PLAN_SHARES = ("essential_covered", "priorities_addressed", "actions_complete", "constructive_for_protective")
+
+
+def _one_of(names: tuple[str, ...], what: str) -> Any:
+    def check(value: str) -> str:
+        if value not in names:
+            raise ValueError(f"{value!r} is not {what}; allowed: {', '.join(names)}")
+        return value
+
+    return AfterValidator(check)
+
+
+PartName = Annotated[
+    str, _one_of(PARTS, "a scored part"), WithJsonSchema({"enum": list(PARTS), "type": "string"})
+]
+ShareName = Annotated[
+    str, _one_of(PLAN_SHARES, "a plan share"), WithJsonSchema({"enum": list(PLAN_SHARES), "type": "string"})
+]
+ActionField = Annotated[
+    str,
+    _one_of(ACTION_FIELDS, "a plan-action field"),
+    WithJsonSchema({"enum": list(ACTION_FIELDS), "type": "string"}),
+]
 
 
 class _RatingSchema:
@@ -122,29 +147,19 @@ class Intervention(_Frozen):
 
 
 class PlanRubric(_Frozen):
-    components: dict[Literal["ratings", "priorities", "level", "plan", "follow_up"], float]
-    plan: dict[
-        Literal[
-            "essential_covered",
-            "priorities_addressed",
-            "actions_complete",
-            "constructive_for_protective",
-        ],
-        float,
-    ]
+    components: dict[PartName, float]
+    plan: dict[ShareName, float]
     # How the priorities part is made up: the F1 of the chosen factors and the priority level.
     priorities: dict[Literal["factors", "level"], float]
     contraindicated_penalty: float = Field(ge=0, le=1)
     adjacent_credit: float = Field(ge=0, le=1)
     # The level score is multiplied by this when it departs from the matrix without a rationale.
     unexplained_override_factor: float = Field(ge=0, le=1)
-    complete_action_fields: tuple[
-        Literal["objective", "enforcement", "rationale", "owner", "review_weeks"], ...
-    ]
+    complete_action_fields: tuple[ActionField, ...]
 
     @model_validator(mode="after")
     def _weights(self) -> PlanRubric:
-        missing = [c for c in RUBRIC_COMPONENTS if c not in self.components]
+        missing = [c for c in PARTS if c not in self.components]
         if missing:
             raise ValueError(f"components needs a weight for each of {', '.join(missing)}")
         if any(w < 0 for w in self.components.values()) or sum(self.components.values()) <= 0:

@@ -1,7 +1,8 @@
 """What a trainee submits: the Response interchange format every app writes and every tool reads.
 
 A draft is a Response that is not yet submitted (``submitted_at`` is None) and may be partial;
-:func:`missing_for_submission` says what a trainee still has to do before submitting.
+:func:`arms_training.stages.missing_for_submission` says what a trainee still has to do before
+submitting.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from arms_training.errors import ContentError, Problem
-from arms_training.framework import Framework, Rating
+from arms_training.framework import Rating
 from arms_training.io.documents import parse_model, read_document
 
 __all__ = [
@@ -25,19 +26,15 @@ __all__ = [
     "PlanAction",
     "FollowUpResponse",
     "AGENCIES",
-    "STAGES",
     "MAX_TEXT",
     "load_response",
     "parse_response",
     "iter_responses",
     "new_response",
-    "missing_for_submission",
     "now",
 ]
 
 AGENCIES = ("police", "probation", "other")
-STAGES = ("gather", "rate", "prioritise", "level", "plan", "review")
-QUICK_STAGES = ("gather", "rate", "prioritise")
 # Long enough for a considered note, short enough that one paste cannot bloat the store.
 MAX_TEXT = 4000
 
@@ -171,28 +168,3 @@ def iter_responses(path: str | Path) -> Iterator[Response | ContentError]:
                 yield parse_response(data, source)
             except ContentError as exc:
                 yield exc
-
-
-def missing_for_submission(
-    response: Response, framework: Framework, *, has_follow_up: bool = False
-) -> dict[str, list[str]]:
-    """What each stage still needs before the response can be submitted (empty dict: ready)."""
-    missing: dict[str, list[str]] = {}
-    unrated = [framework.factor(f).name for f in framework.factor_ids if f not in response.ratings]
-    if unrated:
-        missing["rate"] = [f"rate {name}" for name in unrated]
-    if response.priority_level is None:
-        missing.setdefault("prioritise", []).append("choose the overall priority for work")
-    if response.mode == "quick":
-        return missing
-    if response.risk_management_level is None:
-        missing.setdefault("level", []).append("confirm the level of risk management")
-    if not response.plan:
-        missing.setdefault("plan", []).append("add at least one action to the plan")
-    if has_follow_up:
-        fu = response.follow_up
-        if fu is None or fu.significant_change is None:
-            missing.setdefault("review", []).append("say whether the change is significant")
-        if fu is None or fu.risk_management_level is None:
-            missing.setdefault("review", []).append("re-assess the level of risk management")
-    return missing

@@ -8,12 +8,10 @@ import pytest
 
 from arms_training.content import load_library
 from arms_training.errors import ContentError
-from arms_training.framework import framework_by_id
 from arms_training.responses import (
     MAX_TEXT,
     Trainee,
     iter_responses,
-    missing_for_submission,
     new_response,
     parse_response,
 )
@@ -30,15 +28,6 @@ def test_json_round_trip(response):
     response.ratings = {"opportunity": 2, "intimate_relationships": "insufficient"}
     again = parse_response(json.loads(response.to_json()))
     assert again == response
-
-
-def test_missing_items_name_the_stage(response):
-    fw = framework_by_id("arms-2018")
-    missing = missing_for_submission(response, fw, has_follow_up=True)
-    assert set(missing) == {"rate", "prioritise", "level", "plan", "review"}
-    assert "rate Opportunity" in missing["rate"]
-    response.mode = "quick"
-    assert set(missing_for_submission(response, fw)) == {"rate", "prioritise"}
 
 
 def test_long_note_is_refused_with_the_field(response):

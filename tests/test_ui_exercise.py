@@ -22,6 +22,7 @@ from ipywidgets.widgets.widget import _instances
 
 from arms_training.content import load_key_for
 from arms_training.errors import Problem, ScoringError
+from arms_training.stages import STAGE_IDS
 from arms_training.store import Store, StoreError
 from arms_training.ui.components import annotate, case_file_html
 from arms_training.ui.exercise import app as exercise_module
@@ -667,7 +668,7 @@ def test_case_file_html_includes_follow_up_only_on_request():
     v = make_vignette()
     assert "FOLLOWUPTEXT" not in case_file_html(v, FW.glossary)
     assert "FOLLOWUPTEXT" in case_file_html(v, FW.glossary, include_follow_up=True)
-    assert exercise_module.VIEWS.keys() == {"gather", "rate", "prioritise", "level", "plan", "review"}
+    assert exercise_module.VIEWS.keys() == set(STAGE_IDS)
 
 
 # -- robustness and escaping ----------------------------------------------------------------------

@@ -21,20 +21,17 @@ from arms_training.errors import InputError
 from arms_training.framework import INSUFFICIENT, Framework
 from arms_training.responses import (
     MAX_TEXT,
-    QUICK_STAGES,
-    STAGES,
     FollowUpResponse,
     PlanAction,
     Response,
     Trainee,
-    missing_for_submission,
 )
+from arms_training.stages import missing_for_submission, stages_for
 
 __all__ = [
     "InputError",
     "Arrival",
     "Exercise",
-    "STAGE_LABELS",
     "OTHER",
     "ACTION_TEXT_FIELDS",
     "validate_trainee_id",
@@ -45,14 +42,6 @@ __all__ = [
     "rating_options",
 ]
 
-STAGE_LABELS = {
-    "gather": "Read the case",
-    "rate": "Rate factors",
-    "prioritise": "Priorities",
-    "level": "Level",
-    "plan": "Plan",
-    "review": "Review",
-}
 OTHER = "other"
 ACTION_TEXT_FIELDS = ("objective", "enforcement", "rationale")
 # Letters (any script), digits, space, dot, underscore, hyphen: enough for a pseudonym, and
@@ -174,9 +163,8 @@ class Exercise:
     # -- stages and time --------------------------------------------------------------------
     @property
     def stages(self) -> tuple[str, ...]:
-        if self.response.mode == "quick":
-            return QUICK_STAGES
-        return STAGES if self.vignette.follow_up else tuple(s for s in STAGES if s != "review")
+        has_follow_up = self.vignette.follow_up is not None
+        return tuple(s.id for s in stages_for(self.response.mode, has_follow_up=has_follow_up))
 
     def tick(self) -> None:
         """Add the time since the last tick to the current stage."""

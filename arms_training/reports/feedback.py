@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from arms_training.content import Vignette
-from arms_training.exercise.state import OTHER, STAGE_LABELS
+from arms_training.exercise.state import OTHER
 from arms_training.framework import Framework
 from arms_training.reports.markup import CSS, esc
 from arms_training.responses import Response
+from arms_training.stages import PART_LABELS, STAGE_IDS, stage
 
 __all__ = [
     "feedback_html",
@@ -28,14 +29,6 @@ __all__ = [
     "time_html",
     "fmt",
 ]
-
-PART_LABELS = {
-    "ratings": "Ratings",
-    "priorities": "Priorities",
-    "level": "Level",
-    "plan": "Plan",
-    "follow_up": "Follow-up review",
-}
 
 
 def fmt(value: Any, *, pct: bool = False) -> str:
@@ -259,7 +252,7 @@ def follow_up_html(report: Mapping[str, Any], fw: Framework) -> str:
 def time_html(response: Response) -> str:
     seconds = response.stage_seconds
     rows = "".join(
-        f"<tr><td>{esc(STAGE_LABELS.get(s, s))}</td><td>{secs / 60:.1f} min</td></tr>"
+        f"<tr><td>{esc(stage(s).label if s in STAGE_IDS else s)}</td><td>{secs / 60:.1f} min</td></tr>"
         for s, secs in seconds.items()
     )
     total = sum(seconds.values()) / 60

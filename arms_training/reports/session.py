@@ -35,6 +35,7 @@ from arms_training.session.room import (
     summarise,
 )
 from arms_training.session.survey import Survey, SurveySummary, summarise_survey
+from arms_training.stages import PARTS
 
 if TYPE_CHECKING:
     from arms_training.store import Session
@@ -453,10 +454,7 @@ def csv_rows(
             "submitted_at": _iso(r.submitted_at),
             "total": "" if s.total is None else round(float(s.total), 2),
             "score_source": s.source,
-            **{
-                f"part_{p}": round(parts[p]["score"], 4) if p in parts else ""
-                for p in ("ratings", "priorities", "level", "plan", "follow_up")
-            },
+            **{f"part_{p}": round(parts[p]["score"], 4) if p in parts else "" for p in PARTS},
             "exact_agreement": _num(rep.get("exact_agreement")),
             "within_one": _num(rep.get("within_one")),
             "bias_risk": _num(bias.get("risk")),

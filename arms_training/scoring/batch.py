@@ -18,17 +18,16 @@ import pandas as pd
 
 from arms_training.content import AnswerKey, Vignette
 from arms_training.errors import Problem
-from arms_training.framework import INSUFFICIENT, Framework, framework_by_id
+from arms_training.framework import INSUFFICIENT, PLAN_SHARES, Framework, framework_by_id
 from arms_training.io.frames import ACTION_FIELDS, ResponseFrames
 from arms_training.scoring.rules import (
-    PARTS,
-    PLAN_SHARES,
     check_for_scoring,
     factor_credit,
     follow_up_credit,
     no_key_problem,
     unknown_framework_problem,
 )
+from arms_training.stages import PARTS
 
 __all__ = ["BatchScores", "score_frames", "SCORE_COLUMNS"]
 

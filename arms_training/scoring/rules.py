@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING
 
 from arms_training.content import AnswerKey, Vignette
 from arms_training.errors import Problem, ScoringError
-from arms_training.framework import INSUFFICIENT, Framework, Rating
+from arms_training.framework import INSUFFICIENT, PLAN_SHARES, Framework, Rating
 from arms_training.responses import Response
 from arms_training.scoring.report import (
     FactorScore,
@@ -73,6 +73,7 @@ from arms_training.scoring.report import (
     ScoreReport,
     build_feedback,
 )
+from arms_training.stages import PARTS, parts_for
 
 if TYPE_CHECKING:
     from arms_training.content import Library
@@ -96,18 +97,12 @@ __all__ = [
     "plan_part",
     "follow_up_part",
     "combine_parts",
-    "parts_asked",
     "addressed_factors",
     "builds_protective",
     "missing_fields",
     "no_key_problem",
     "unknown_framework_problem",
-    "PARTS",
-    "PLAN_SHARES",
 ]
-
-PARTS = ("ratings", "priorities", "level", "plan", "follow_up")
-PLAN_SHARES = ("essential_covered", "priorities_addressed", "actions_complete", "constructive_for_protective")
 
 
 # ---------------------------------------------------------------------------- rule functions
@@ -211,12 +206,6 @@ def plan_part(shares: dict[str, float], n_contraindicated: int, framework: Frame
 
 def follow_up_part(significant_correct: bool, ratings_score: float, level_correct: bool) -> float:
     return _seq_sum((1.0 if significant_correct else 0.0, ratings_score, 1.0 if level_correct else 0.0)) / 3
-
-
-def parts_asked(mode: str, has_follow_up: bool) -> tuple[str, ...]:
-    if mode == "quick":
-        return ("ratings", "priorities")
-    return PARTS if has_follow_up else PARTS[:4]
 
 
 def combine_parts(scores: dict[str, float], framework: Framework) -> tuple[float, dict[str, float]]:
@@ -397,15 +386,13 @@ def score(
     )
     part_scores["priorities"] = priorities_part(f1, level_ok, framework.plan_rubric.priorities)
 
-    level = plan = follow_up = None
-    if response.mode == "full":
-        level = _score_level(response, key, framework, vignette)
-        plan = _score_plan(response, key, framework)
-        part_scores["level"] = level.score
-        part_scores["plan"] = plan.score
-        if key.follow_up is not None:
-            follow_up = _score_follow_up(response, key, framework)
-            part_scores["follow_up"] = follow_up.score
+    asked = parts_for(response.mode, has_follow_up=key.follow_up is not None)
+    level = _score_level(response, key, framework, vignette) if "level" in asked else None
+    plan = _score_plan(response, key, framework) if "plan" in asked else None
+    follow_up = _score_follow_up(response, key, framework) if "follow_up" in asked else None
+    for part, scored in (("level", level), ("plan", plan), ("follow_up", follow_up)):
+        if scored is not None:
+            part_scores[part] = scored.score
     total, weights = combine_parts(part_scores, framework)
 
     def bias(kind: str | None) -> float | None:

@@ -19,9 +19,10 @@ import ipywidgets as w
 
 from arms_training.content import AnswerKey, Vignette, load_key_for, offered_cases
 from arms_training.errors import ScoringError, SessionError, StoreError
-from arms_training.exercise.state import STAGE_LABELS, Exercise, InputError, parse_arrival
+from arms_training.exercise.state import Exercise, InputError, parse_arrival
 from arms_training.framework import Framework, framework_by_id
 from arms_training.responses import new_response
+from arms_training.stages import stage
 from arms_training.ui.base import TRAINEE_ERRORS, guard, sentence
 from arms_training.ui.components import Messages, case_file, classed, close_all, css_widget, esc, mark_stage
 from arms_training.ui.components import stage_bar as make_stage_bar
@@ -266,7 +267,9 @@ class ExerciseApp:
     def _build_exercise(self) -> None:
         ex = self.ex
         assert ex is not None
-        self.stage_bar, self.stage_buttons = make_stage_bar(ex.stages, STAGE_LABELS, self._safe(self.go))
+        self.stage_bar, self.stage_buttons = make_stage_bar(
+            ex.stages, {s: stage(s).label for s in ex.stages}, self._safe(self.go)
+        )
         self.case_column = self._case_column()
         self.todo = classed(w.HTML(), "arms-missing-stage")
         self.panel = classed(w.VBox(), "arms-stage-host")
@@ -316,8 +319,10 @@ class ExerciseApp:
         ex = self.ex
         assert ex is not None
         missing = ex.missing()
-        for stage, button in self.stage_buttons.items():
-            mark_stage(button, STAGE_LABELS[stage], status=ex.status(stage), current=stage == ex.stage)
+        for stage_id, button in self.stage_buttons.items():
+            mark_stage(
+                button, stage(stage_id).label, status=ex.status(stage_id), current=stage_id == ex.stage
+            )
         here = missing.get(ex.stage, [])
         self.todo.value = (
             ""
@@ -424,7 +429,7 @@ class ExerciseApp:
     def _submit(self, ex: Exercise) -> None:
         missing = ex.missing()
         if missing:
-            items = [f"{STAGE_LABELS[s]}: {i}" for s in ex.stages for i in missing.get(s, ())]
+            items = [f"{stage(s).label}: {i}" for s in ex.stages for i in missing.get(s, ())]
             self.messages.show("Not submitted yet. Still to do:", "warning", items=items)
             return
         if not self.autosave.flush():

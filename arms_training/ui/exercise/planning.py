@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from arms_training.exercise.state import OTHER, STAGE_LABELS, Exercise
+from arms_training.exercise.state import OTHER, Exercise
 from arms_training.framework import Framework
 from arms_training.responses import MAX_TEXT, PlanAction
+from arms_training.stages import stage
 from arms_training.ui.base import StageView
 from arms_training.ui.components import Messages, classed, close_all, defaults_note_html, esc
 
@@ -168,7 +169,7 @@ class PlanView(StageView):
         )
         self.widget.children = [
             w.HTML(
-                f"<h3>{esc(STAGE_LABELS['plan'])}</h3><p>Build the risk management plan. "
+                f"<h3>{esc(stage('plan').label)}</h3><p>Build the risk management plan. "
                 "Each action says what it is meant to achieve, how it is enforced or "
                 "monitored, and why it is suitable and proportionate; link it to the "
                 f"factors it addresses, name the owner and when it is reviewed. Text fields "

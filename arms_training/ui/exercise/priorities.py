@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from arms_training.exercise.state import STAGE_LABELS, Exercise
+from arms_training.exercise.state import Exercise
 from arms_training.framework import Framework
 from arms_training.responses import MAX_TEXT
+from arms_training.stages import stage
 from arms_training.ui.base import StageView
 from arms_training.ui.components import Messages, classed, defaults_note_html, esc
 
@@ -51,7 +52,7 @@ class PrioritiesView(StageView):
         self.observe(self.level, lambda v: self.apply(ex.set_priority_level, v))
         self.widget.children = [
             w.HTML(
-                f"<h3>{esc(STAGE_LABELS['prioritise'])}</h3><p>Tick the factors that need "
+                f"<h3>{esc(stage('prioritise').label)}</h3><p>Tick the factors that need "
                 "work (risk factors to manage, protective factors to build) and give the "
                 "overall priority for work.</p>"
             ),
@@ -137,7 +138,7 @@ class LevelView(StageView):
         st = ex.vignette.static_tool
         self.widget.children = [
             w.HTML(
-                f"<h3>{esc(STAGE_LABELS['level'])}</h3>"
+                f"<h3>{esc(stage('level').label)}</h3>"
                 f"<p><b>Static tool ({esc(st.name)}):</b> "
                 f"{esc(fw.label('static', st.category))}</p>"
             ),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from arms_training.exercise.state import STAGE_LABELS, rating_options
+from arms_training.exercise.state import rating_options
 from arms_training.framework import Factor
 from arms_training.responses import MAX_TEXT
+from arms_training.stages import stage
 from arms_training.ui.base import StageView
 from arms_training.ui.components import Messages, classed, defaults_note_html, esc
 
@@ -108,7 +109,7 @@ class RatingView(StageView):
         ins = fw.rating_scale.insufficient
         scale += f"<li><b>{esc(ins.label)}</b>: {esc(ins.description)}</li>"
         head = w.HTML(
-            f"<h3>{esc(STAGE_LABELS['rate'])}</h3><ul>{scale}</ul>"
+            f"<h3>{esc(stage('rate').label)}</h3><ul>{scale}</ul>"
             + defaults_note_html(fw, "rating_scale", "factors")
         )
         locked = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from arms_training.exercise.state import STAGE_LABELS
+from arms_training.stages import stage
 from arms_training.ui.base import StageView
 from arms_training.ui.components import classed, esc
 
@@ -16,7 +16,7 @@ class ReadingView(StageView):
         super().__init__(ex, on_change)
         v = ex.vignette
         focus = "".join(f"<li>{esc(f)}</li>" for f in v.learning_focus)
-        steps = " &rarr; ".join(esc(STAGE_LABELS[s]) for s in ex.stages)
+        steps = " &rarr; ".join(esc(stage(s).label) for s in ex.stages)
         mode = (
             "Quick exercise: ratings and priorities only."
             if ex.response.mode == "quick"
@@ -24,7 +24,7 @@ class ReadingView(StageView):
         )
         intro = classed(
             w.HTML(
-                f"<h3>{esc(STAGE_LABELS['gather'])}</h3>"
+                f"<h3>{esc(stage('gather').label)}</h3>"
                 f"<p>{esc(mode)} About {v.estimated_minutes} minutes. Steps: {steps}.</p>"
                 "<p>Read the case file on the left. Each paragraph has an id (for example "
                 "<span class='arms-para-id'>p1</span>) that you cite as evidence when you rate a "

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from arms_training.exercise.state import STAGE_LABELS, Exercise, rating_options
+from arms_training.exercise.state import Exercise, rating_options
+from arms_training.stages import stage
 from arms_training.ui.base import StageView
 from arms_training.ui.components import classed, esc, section_html
 
@@ -26,7 +27,7 @@ class ReviewView(StageView):
         self.build()
 
     def build(self) -> None:
-        head = w.HTML(f"<h3>{esc(STAGE_LABELS['review'])}</h3>")
+        head = w.HTML(f"<h3>{esc(stage('review').label)}</h3>")
         if self.ex.revealed:
             self.widget.children = [head, self.messages.widget, *self._review()]
         else:
