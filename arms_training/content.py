@@ -7,7 +7,6 @@ vignette (does the factor exist, is the paragraph cited real) live in :mod:`arms
 from __future__ import annotations
 
 import logging
-import os
 import statistics
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from arms_training.errors import ContentError, Problem
 from arms_training.framework import INSUFFICIENT, Rating
 from arms_training.io.documents import parse_model, read_document
+from arms_training.locations import content_root
 
 __all__ = [
     "Vignette",
@@ -241,12 +241,6 @@ def load_vignette(path: str | Path) -> Vignette:
 def load_key(path: str | Path) -> AnswerKey:
     data, lines = read_document(path)
     return parse_model(AnswerKey, data, path, lines)
-
-
-def content_root() -> Path:
-    """Where vignettes/ and answer_keys/ live: ``ARMS_TRAINING_CONTENT`` or the checkout."""
-    env = os.environ.get("ARMS_TRAINING_CONTENT")
-    return Path(env) if env else Path(__file__).resolve().parent.parent
 
 
 class Library(BaseModel):

@@ -6,6 +6,7 @@ know about factors, scales, levels and the intervention catalogue comes from her
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -14,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from pydantic_core import core_schema
 
 from arms_training.io.documents import parse_model, read_document
+from arms_training.locations import FRAMEWORK_DIR, FRAMEWORKS_ENV, framework_dirs
 from arms_training.stages import PARTS
 
 __all__ = [
@@ -28,7 +30,6 @@ __all__ = [
     "FRAMEWORK_DIR",
 ]
 
-FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 INSUFFICIENT = "insufficient"
 SECTIONS = (
     "factors",
@@ -319,21 +320,35 @@ def load_framework(path: str | Path) -> Framework:
     return parse_model(Framework, data, path, lines)
 
 
-def available_frameworks(directory: Path = FRAMEWORK_DIR) -> list[Path]:
-    return sorted(directory.glob("*.yaml"))
+def available_frameworks(directories: Iterable[Path] | None = None) -> list[Path]:
+    """The framework files on the search path (:func:`arms_training.locations.framework_dirs`),
+    the first of each file name: files are named after their framework's id."""
+    first: dict[str, Path] = {}
+    for folder in framework_dirs() if directories is None else directories:
+        for path in sorted(Path(folder).glob("*.yaml")):
+            first.setdefault(path.stem, path)
+    return list(first.values())
+
+
+def framework_by_id(framework_id: str, directory: Path | None = None) -> Framework:
+    """The framework whose ``id`` is ``framework_id``, from ``directory`` or the search path.
+
+    Raises KeyError naming the frameworks there are and where they were looked for.
+    """
+    return _framework_by_id(framework_id, (directory,) if directory is not None else framework_dirs())
 
 
 @cache
-def framework_by_id(framework_id: str, directory: Path = FRAMEWORK_DIR) -> Framework:
-    """Find the shipped framework whose ``id`` is ``framework_id`` (files are named after ids)."""
-    candidate = directory / f"{framework_id}.yaml"
-    if candidate.exists():
-        fw = load_framework(candidate)
-        if fw.id == framework_id:
-            return fw
-    for path in available_frameworks(directory):
+def _framework_by_id(framework_id: str, directories: tuple[Path, ...]) -> Framework:
+    paths = available_frameworks(directories)
+    named = [p for p in paths if p.stem == framework_id]
+    for path in [*named, *(p for p in paths if p not in named)]:
         fw = load_framework(path)
         if fw.id == framework_id:
             return fw
-    known = ", ".join(p.stem for p in available_frameworks(directory))
-    raise KeyError(f"unknown framework '{framework_id}'; installed: {known}")
+    known = ", ".join(p.stem for p in paths)
+    where = ", ".join(str(d) for d in directories)
+    raise KeyError(
+        f"unknown framework '{framework_id}'; installed: {known} (looked in {where}; "
+        f"{FRAMEWORKS_ENV} adds a folder)"
+    )

@@ -18,7 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--coverage",
         action="store_true",
-        help="also print what the library covers (factor x rating grid, levels, cases)",
+        help="also print what the library covers (factor x rating grid, levels, cases), for each "
+        "framework its cases use",
     )
 
 
@@ -29,9 +30,9 @@ def run(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(problem)
     if args.coverage:
-        from arms_training.validation.coverage import coverage_report
+        from arms_training.validation.coverage import coverage_reports
 
-        print(coverage_report(report).render())
+        print("\n\n".join(cov.render() for cov in coverage_reports(report)))
     summary = (
         f"{report.files} files: {len(report.frameworks)} frameworks, "
         f"{len(report.vignettes)} vignettes, {len(report.keys)} answer keys, "

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from arms_training.content import FEATURES, AnswerKey, Vignette
 from arms_training.framework import INSUFFICIENT, Framework, framework_by_id
 
-__all__ = ["CoverageReport", "coverage_report", "REQUIREMENTS"]
+__all__ = ["CoverageReport", "coverage_report", "coverage_reports", "REQUIREMENTS", "DEFAULT_FRAMEWORK"]
+
+# The framework the shipped library is written for; its report comes first.
+DEFAULT_FRAMEWORK = "arms-2018"
 
 REQUIREMENTS = {
     "min_vignettes": 8,
@@ -97,9 +100,17 @@ class CoverageReport:
         return "\n".join(lines)
 
 
-def coverage_report(report, framework_id: str = "arms-2018") -> CoverageReport:
-    """Coverage of the vignette/key pairs in a validation report (or anything with the same
-    ``vignettes`` and ``keys`` mappings of id -> (path, model))."""
+def coverage_reports(report) -> list[CoverageReport]:
+    """One coverage report for each framework the library's keyed cases use (the default
+    framework first, then by id), from a validation report."""
+    used = {v.framework for vid, (_, v) in report.vignettes.items() if vid in report.keys}
+    ids = sorted(used, key=lambda f: (f != DEFAULT_FRAMEWORK, f)) or [DEFAULT_FRAMEWORK]
+    return [coverage_report(report, framework_id) for framework_id in ids]
+
+
+def coverage_report(report, framework_id: str = DEFAULT_FRAMEWORK) -> CoverageReport:
+    """Coverage of the vignette/key pairs of one framework in a validation report (or anything
+    with the same ``vignettes`` and ``keys`` mappings of id -> (path, model))."""
     fw = report.frameworks.get(framework_id) or framework_by_id(framework_id)
     cov = CoverageReport(framework=fw)
     for vid, (_, v) in sorted(report.vignettes.items()):

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from arms_training.content import AnswerKey, Vignette, content_root, load_key, load_vignette
+from arms_training.content import AnswerKey, Vignette, load_key, load_vignette
 from arms_training.errors import ContentError, Problem
 from arms_training.framework import Framework, available_frameworks, load_framework
 from arms_training.io.documents import read_document
+from arms_training.locations import content_root
 from arms_training.responses import Response, load_response
 from arms_training.validation.checks import check_key, check_response, check_vignette
 from arms_training.validation.identifiers import lint_vignette
@@ -46,7 +47,7 @@ def _expand(paths: list[Path]) -> tuple[list[Path], bool]:
     for p in paths:
         if p.is_dir():
             library = True
-            for sub in ("vignettes", "answer_keys"):
+            for sub in ("frameworks", "vignettes", "answer_keys"):
                 if (p / sub).is_dir():
                     files += sorted((p / sub).glob("*.y*ml"))
             files += sorted(x for x in p.glob("*") if x.suffix in (".yaml", ".yml", ".json"))
