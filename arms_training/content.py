@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import statistics
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -218,7 +218,7 @@ class AnswerKey(_Strict):
         return {f: k.rating for f, k in self.factors.items()}
 
 
-def panel_consensus(ratings: list[int | str]) -> int | str | None:
+def panel_consensus(ratings: Sequence[int | str]) -> int | str | None:
     """The panel's consensus: ``insufficient`` if more than half the experts said so, else the
     median of the numeric ratings.
 

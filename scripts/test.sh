@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Python packages in .venv; Debian's chromium and
-# postgresql when missing) and run the whole test suite.
+# postgresql when missing), check lint, format and types, and run the whole test suite; arguments
+# go to pytest.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -11,4 +12,8 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 bash "$ROOT/scripts/ensure_postgres.sh"
 "$VENV/bin/arms-training" validate
+echo "ruff, ruff format and mypy..." >&2
+"$VENV/bin/ruff" check arms_training tests benchmarks
+"$VENV/bin/ruff" format --check --quiet arms_training tests benchmarks
+"$VENV/bin/mypy"
 exec "$VENV/bin/python" -m pytest "$@"

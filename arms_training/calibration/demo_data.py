@@ -106,10 +106,11 @@ def make_assessors(n: int, *, seed: int = 0) -> list[Assessor]:
         raise SettingsError(f"n={n!r} is not valid; allowed: at least 1 assessor")
     rng = random.Random(f"assessors-{seed}")
     per_bad = max(1, round(n * BAD_SHARE)) if n >= 4 else 0
-    tendencies = [t for t in BAD_TENDENCIES for _ in range(per_bad)]
-    tendencies = ["accurate"] * (n - len(tendencies)) + tendencies
+    bad: list[Tendency] = [t for t in BAD_TENDENCIES for _ in range(per_bad)]
+    accurate: list[Tendency] = ["accurate"] * (n - len(bad))
+    tendencies = accurate + bad
     rng.shuffle(tendencies)
-    agencies = ["police", "probation"] * (n // 2 + 1)
+    agencies: list[Literal["police", "probation"]] = ["police", "probation"] * (n // 2 + 1)
     return [
         Assessor(id=f"demo-{i + 1:04d}", agency=agencies[i], area=rng.choice(AREAS), tendency=t)
         for i, t in enumerate(tendencies)

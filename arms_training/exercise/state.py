@@ -106,14 +106,19 @@ class Arrival:
     problems: tuple[str, ...] = ()
 
 
+def _first(params: Mapping[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    return values[0] if values else None
+
+
 def parse_arrival(query: str | None, headers: Mapping[str, str] | None = None) -> Arrival:
     params = parse_qs((query or "").lstrip("?"), keep_blank_values=False)
     problems: list[str] = []
-    vignette = (params.get("vignette") or [None])[0]
+    vignette = _first(params, "vignette")
     if vignette is not None and not _VIGNETTE_ID.fullmatch(vignette):
         problems.append("The link names a case that does not exist; choose one below.")
         vignette = None
-    session = (params.get("session") or [None])[0]
+    session = _first(params, "session")
     if session is not None:
         session = session.strip().upper()
         if not _SESSION_CODE.fullmatch(session):

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from arms_training.errors import ContentError, Problem
 
@@ -101,7 +102,7 @@ def _line_for(loc: tuple, lines: LineMap) -> int | None:
     return None
 
 
-def _message(err: dict, model: type[BaseModel]) -> str:
+def _message(err: ErrorDetails, model: type[BaseModel]) -> str:
     kind = err["type"]
     if kind == "missing":
         return "missing required field"

@@ -327,7 +327,7 @@ def _score_group(
         if name != "all":
             out[f"{name}_diff"], out[f"{name}_n"] = total, count
     present = [c for c, f in enumerate(g.factors) if f in columns]
-    at = np.ix_(rows, [columns.index(g.factors[c]) for c in present])
+    at = np.ix_(rows, np.array([columns.index(g.factors[c]) for c in present], dtype=np.intp))
     wide["credit"][at] = np.where(has, credit, np.nan)[:, present]
     wide["exact"][at] = np.where(has, exact, np.nan)[:, present]
     wide["difference"][at] = np.where(numeric, diff, np.nan)[:, present]

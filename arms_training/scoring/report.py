@@ -9,6 +9,7 @@ without re-escaping trainee input (it still escapes, as every view does).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -134,7 +135,7 @@ class FollowUpScore:
     significant_given: bool | None
     significant_expected: bool
     significant_correct: bool
-    factors: dict[str, tuple[Rating | None, Rating, float]]  # factor -> (given, expected, credit)
+    factors: Mapping[str, tuple[Rating | None, Rating, float]]  # factor -> (given, expected, credit)
     ratings_score: float
     level_given: str | None
     level_expected: str

@@ -58,7 +58,7 @@ reproduce every number bit for bit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from arms_training.content import AnswerKey, Vignette
 from arms_training.errors import Problem, ScoringError
@@ -165,7 +165,9 @@ def priority_scores(given: Sequence[str], expected: Sequence[str]) -> tuple[floa
     return precision, recall, f1
 
 
-def priorities_part(f1: float, level_correct: bool, shares: Mapping[str, float]) -> float:
+def priorities_part(
+    f1: float, level_correct: bool, shares: Mapping[Literal["factors", "level"], float]
+) -> float:
     """The priorities part: ``shares`` (``plan_rubric.priorities``) of F1 and of the level."""
     return shares["factors"] * f1 + shares["level"] * (1.0 if level_correct else 0.0)
 
@@ -456,24 +458,22 @@ def _score_factors(response: Response, key: AnswerKey, fw: Framework) -> dict[st
 
 def _score_level(response: Response, key: AnswerKey, fw: Framework, vignette: Vignette | None) -> LevelScore:
     given = response.risk_management_level
+    static = vignette.static_tool.category if vignette is not None else None
+    priority = response.priority_level
     matrix = None
-    if (
-        vignette is not None
-        and response.priority_level is not None
-        and vignette.static_tool.category in fw.level_matrix
-    ):
-        matrix = fw.level_for(vignette.static_tool.category, response.priority_level)
+    if static is not None and priority is not None and static in fw.level_matrix:
+        matrix = fw.level_for(static, priority)
     rationale = (response.override_rationale or "").strip() or None
     unexplained = given is not None and matrix is not None and given != matrix and not rationale
     findings = []
     if given is None:
         findings.append("No level of risk management was given.")
-    if unexplained:
+    if unexplained and given is not None and matrix is not None and static and priority:
         findings.append(
             f"Your level '{fw.label('level', given)}' differs from the matrix result "
             f"'{fw.label('level', matrix)}' for static category "
-            f"'{fw.label('static', vignette.static_tool.category)}' and your priority for work "
-            f"'{fw.label('priority', response.priority_level)}', but no override rationale was "
+            f"'{fw.label('static', static)}' and your priority for work "
+            f"'{fw.label('priority', priority)}', but no override rationale was "
             "recorded. An override must say why."
         )
     if given is not None and given != key.risk_management_level:

@@ -356,7 +356,7 @@ class Store:
             for _ in range(20):  # ~10**9 codes: a clash is rare, twenty in a row impossible
                 code = new_session_code()
                 if insert_new(conn, t.sessions, {"code": code, **values}):
-                    return _session(conn, code)
+                    return _existing_session(conn, code)
         raise StoreError("could not find a free session code; try again")
 
     def get_session(self, code: str) -> Session | None:
@@ -492,7 +492,7 @@ class Store:
             updated = conn.execute(sa.update(t.sessions).where(t.sessions.c.code == code).values(**values))
             if updated.rowcount == 0:
                 raise SessionError(f"there is no training session with code {code}")
-            return _session(conn, code)
+            return _existing_session(conn, code)
 
 
 def _draft_key(trainee_id: str, vignette_id: str, session_code: str | None) -> dict[str, str]:
@@ -508,7 +508,7 @@ _DELETE_SUBMITTED_DRAFT = sa.delete(t.drafts).where(t.drafts.c.response_id == sa
 
 
 def _submitted(conn: sa.Connection, rid: str) -> bool:
-    return conn.execute(_SUBMITTED, {"rid": rid}).scalar()
+    return bool(conn.execute(_SUBMITTED, {"rid": rid}).scalar())
 
 
 def _plain(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -521,11 +521,12 @@ def _plain(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _total(score: Mapping[str, Any]) -> float | None:
     value = score.get("total")
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    return float(value) if ok else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
 
 
-def _same_submission(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+def _same_submission(old: Mapping[Any, Any], new: Mapping[str, Any]) -> bool:
     def answers(response: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in response.items() if k != "submitted_at"}
 
@@ -577,3 +578,8 @@ def _session_from(row: sa.Row) -> Session:
 def _session(conn: sa.Connection, code: str) -> Session | None:
     row = conn.execute(sa.select(t.sessions).where(t.sessions.c.code == code)).first()
     return None if row is None else _session_from(row)
+
+
+def _existing_session(conn: sa.Connection, code: str) -> Session:
+    """The session just written in this transaction (so it is there)."""
+    return _session_from(conn.execute(sa.select(t.sessions).where(t.sessions.c.code == code)).one())

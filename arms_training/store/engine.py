@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -79,7 +80,7 @@ def _sqlite_engine(url: sa.URL, busy_timeout: float) -> sa.Engine:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         if conn.get_execution_options().get(_BEGIN) == "IMMEDIATE":
-            _begin_immediate(conn.connection.dbapi_connection, busy_timeout)
+            _begin_immediate(cast(sqlite3.Connection, conn.connection.dbapi_connection), busy_timeout)
         else:
             mode = conn.get_execution_options().get(_BEGIN, "DEFERRED")
             conn.exec_driver_sql(f"BEGIN {mode}")

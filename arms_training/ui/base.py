@@ -105,7 +105,7 @@ class StageView:
         self.on_change()
         return True
 
-    def observe(self, widget: w.Widget, handler: Callable[[Any], None]) -> w.Widget:
+    def observe(self, widget: w.Widget, handler: Callable[[Any], object]) -> w.Widget:
         """Bind ``handler(new_value)`` to a widget's value, with every error caught."""
 
         def changed(change: dict) -> None:

@@ -12,17 +12,30 @@ from dataclasses import dataclass, field
 from arms_training.content import FEATURES, AnswerKey, Vignette
 from arms_training.framework import INSUFFICIENT, Framework, framework_by_id
 
-__all__ = ["CoverageReport", "coverage_report", "coverage_reports", "REQUIREMENTS", "DEFAULT_FRAMEWORK"]
+__all__ = [
+    "CoverageReport",
+    "coverage_report",
+    "coverage_reports",
+    "REQUIREMENTS",
+    "Requirements",
+    "DEFAULT_FRAMEWORK",
+]
 
 # The framework the shipped library is written for; its report comes first.
 DEFAULT_FRAMEWORK = "arms-2018"
 
-REQUIREMENTS = {
-    "min_vignettes": 8,
-    "min_insufficient": 2,
-    "words": (600, 1200),
-    "features": FEATURES,
-}
+
+@dataclass(frozen=True)
+class Requirements:
+    """What the shipped library must cover (issue 3 of the project)."""
+
+    min_vignettes: int = 8
+    min_insufficient: int = 2
+    words: tuple[int, int] = (600, 1200)
+    features: tuple[str, ...] = FEATURES
+
+
+REQUIREMENTS = Requirements()
 
 
 @dataclass
@@ -40,23 +53,23 @@ class CoverageReport:
     def holes(self) -> list[str]:
         fw = self.framework
         out = []
-        if self.vignettes < REQUIREMENTS["min_vignettes"]:
-            out.append(f"only {self.vignettes} vignettes with keys; need {REQUIREMENTS['min_vignettes']}")
+        if self.vignettes < REQUIREMENTS.min_vignettes:
+            out.append(f"only {self.vignettes} vignettes with keys; need {REQUIREMENTS.min_vignettes}")
         for factor in fw.factor_ids:
             for value in fw.scale_values:
                 if not self.grid.get(factor, Counter())[value]:
                     out.append(f"no key rates {factor} at {value}")
         insufficient = sum(c[INSUFFICIENT] for c in self.grid.values())
-        if insufficient < REQUIREMENTS["min_insufficient"]:
-            out.append(f"'{INSUFFICIENT}' used {insufficient} times; need {REQUIREMENTS['min_insufficient']}")
+        if insufficient < REQUIREMENTS.min_insufficient:
+            out.append(f"'{INSUFFICIENT}' used {insufficient} times; need {REQUIREMENTS.min_insufficient}")
         for name, counter, ids in (
             ("priority level", self.priorities, fw.priority_ids),
             ("level of risk management", self.levels, fw.level_ids),
             ("static category", self.statics, fw.static_ids),
         ):
             out += [f"no case with {name} {i}" for i in ids if not counter[i]]
-        out += [f"no case with feature {f}" for f in REQUIREMENTS["features"] if not self.features.get(f)]
-        low, high = REQUIREMENTS["words"]
+        out += [f"no case with feature {f}" for f in REQUIREMENTS.features if not self.features.get(f)]
+        low, high = REQUIREMENTS.words
         out += [
             f"{vid} has {n} words; expected {low}-{high}"
             for vid, n in self.words.items()
@@ -90,7 +103,7 @@ class CoverageReport:
             lines.append(f"{name}: " + ", ".join(f"{i} {counter[i] or '-'}" for i in ids))
         lines.append("")
         lines.append("Special cases:")
-        for feature in REQUIREMENTS["features"]:
+        for feature in REQUIREMENTS.features:
             lines.append(f"  {feature}: {', '.join(self.features.get(feature, [])) or '- (missing)'}")
         lines.append("")
         lines.append("Words: " + ", ".join(f"{vid} {n}" for vid, n in sorted(self.words.items())))

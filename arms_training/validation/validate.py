@@ -104,13 +104,13 @@ def validate_paths(paths: list[str | Path] | None = None) -> ValidationReport:
         except ContentError as exc:
             report.problems += exc.problems
             continue
-        if kind == "framework":
+        if isinstance(item, Framework):
             report.frameworks[item.id] = item
-        elif kind == "vignette":
+        elif isinstance(item, Vignette):
             _add_unique(report, report.vignettes, item.id, path, item, "id")
-        elif kind == "key":
+        elif isinstance(item, AnswerKey):
             _add_unique(report, report.keys, item.vignette_id, path, item, "vignette_id")
-        else:
+        elif isinstance(item, Response):
             report.responses.append((path, item))
     _cross_check(report, library)
     return report

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as w
 
 from arms_training.exercise.state import OTHER, Exercise
@@ -146,7 +148,7 @@ class ActionEditor:
 class PlanView(StageView):
     stage = "plan"
 
-    def __init__(self, ex: Exercise, on_change) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ex: Exercise, on_change: Callable[[], None]) -> None:
         super().__init__(ex, on_change)
         fw = ex.framework
         self.catalogue = classed(

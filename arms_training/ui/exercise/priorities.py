@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as w
 
 from arms_training.exercise.state import Exercise
@@ -17,7 +19,7 @@ __all__ = ["PrioritiesView", "LevelView", "matrix_html"]
 class PrioritiesView(StageView):
     stage = "prioritise"
 
-    def __init__(self, ex, on_change) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ex: Exercise, on_change: Callable[[], None]) -> None:
         super().__init__(ex, on_change)
         fw, r = ex.framework, ex.response
         self.boxes: dict[str, w.Checkbox] = {}
@@ -88,7 +90,7 @@ def matrix_html(fw: Framework, static: str | None, priority: str | None) -> str:
 class LevelView(StageView):
     stage = "level"
 
-    def __init__(self, ex: Exercise, on_change) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ex: Exercise, on_change: Callable[[], None]) -> None:
         super().__init__(ex, on_change)
         fw, r = ex.framework, ex.response
         self.mode = classed(

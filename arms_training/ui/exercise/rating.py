@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as w
 
-from arms_training.exercise.state import rating_options
+from arms_training.content import Vignette
+from arms_training.exercise.state import Exercise, rating_options
 from arms_training.framework import Factor
 from arms_training.responses import MAX_TEXT
 from arms_training.stages import stage
@@ -20,7 +23,7 @@ def _factor_html(factor: Factor) -> str:
     return f"<h4>{esc(factor.name)}</h4><div>{esc(factor.description)}</div>{details}"
 
 
-def _paragraph_options(vignette) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _paragraph_options(vignette: Vignette) -> list[tuple[str, str]]:
     out = []
     for _, p in vignette.iter_paragraphs():
         text = p.text if len(p.text) <= 60 else p.text[:57] + "..."
@@ -98,7 +101,7 @@ class FactorRating:
 class RatingView(StageView):
     stage = "rate"
 
-    def __init__(self, ex, on_change) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ex: Exercise, on_change: Callable[[], None]) -> None:
         super().__init__(ex, on_change)
         fw = ex.framework
         self.factors = {f.id: FactorRating(self, f) for f in fw.factors}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as w
 
+from arms_training.exercise.state import Exercise
 from arms_training.stages import stage
 from arms_training.ui.base import StageView
 from arms_training.ui.components import classed, esc
@@ -12,7 +15,7 @@ from arms_training.ui.components import classed, esc
 class ReadingView(StageView):
     stage = "gather"
 
-    def __init__(self, ex, on_change) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ex: Exercise, on_change: Callable[[], None]) -> None:
         super().__init__(ex, on_change)
         v = ex.vignette
         focus = "".join(f"<li>{esc(f)}</li>" for f in v.learning_focus)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import ipywidgets as w
@@ -108,7 +109,7 @@ class ReviewView(StageView):
                 f"arms-review-rating-{f.id}",
             )
             first = fw.rating_label(ex.response.ratings.get(f.id))
-            self.observe(dd, lambda v, fid=f.id: self.apply(ex.set_follow_up_rating, fid, v))
+            self.observe(dd, functools.partial(self.apply, ex.set_follow_up_rating, f.id))
             self.ratings[f.id] = dd
             rows.append(w.HBox([dd, w.HTML(f"<small>first rating: {esc(first)}</small>")]))
         self.level = classed(
