@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Python packages in .venv; Debian's chromium and
-# postgresql when missing), check lint, format and types, and run the whole test suite; arguments
+# postgresql when missing; axe-core from npm), check lint, format and types, and run the whole test suite; arguments
 # go to pytest.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -9,6 +9,11 @@ ensure_venv test
 if ! command -v chromium >/dev/null 2>&1; then
   echo "installing Debian's chromium for the browser tests..." >&2
   apt_install chromium fonts-dejavu-core
+fi
+if [ ! -f "$ROOT/tests/e2e/node_modules/axe-core/axe.min.js" ]; then
+  echo "installing axe-core (npm) for the accessibility checks..." >&2
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  (cd "$ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 bash "$ROOT/scripts/ensure_postgres.sh"
 "$VENV/bin/arms-training" validate
