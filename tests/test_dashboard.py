@@ -215,8 +215,8 @@ def test_drill_down_shows_the_assessors_responses_and_their_feedback(demo):
     assert len(detail.responses) == table.set_index("trainee_id").loc[trainee, "n"]
     for _, r in detail.responses.iterrows():
         report = d.feedback(r["row"])
-        assert report["total"] == pytest.approx(r["total"], abs=1e-9)
-        assert report["feedback"]["factors"]
+        assert report.total == pytest.approx(r["total"], abs=1e-9)
+        assert report.feedback["factors"]
     d.state = DashboardState(settings=FAST, vignette=("v01-new-partner",))
     narrowed = d.assessor_detail(trainee)
     assert len(narrowed.responses) + narrowed.n_outside == len(detail.responses)

@@ -578,7 +578,7 @@ def test_quick_mode_submits_ratings_and_priorities(content, store):
     app.go("prioritise")
     app.view.level.value = "low"
     app.submit_button.click()
-    assert app.submitted and set(app.feedback.report["parts"]) == {"ratings", "priorities"}
+    assert app.submitted and set(app.feedback.report.parts) == {"ratings", "priorities"}
 
 
 def test_an_unscorable_case_keeps_the_draft(content, store):
@@ -693,31 +693,64 @@ def test_an_unexpected_error_is_a_message_not_a_traceback(content, store, monkey
 def test_feedback_html_escapes_everything():
     from arms_training.reports.feedback import feedback_html
     from arms_training.responses import Trainee, new_response
+    from arms_training.scoring.report import (
+        FactorScore,
+        FollowUpScore,
+        LevelScore,
+        PlanScore,
+        PriorityScore,
+        ScoreReport,
+    )
 
     v = make_vignette()
     r = new_response(Trainee(id="t1", agency="police"), v.id, 1, FW.id)
     r.stage_seconds = {"rate": 90.0}
     evil = "<img src=x onerror=alert(1)>"
-    report = {
-        "total": 50,
-        "parts": {"ratings": {"score": 0.5, "weight": 1.0}},
-        "factors": {
-            "opportunity": {
-                "given": None,
-                "expected": 1,
-                "credit": 0,
-                "panel": [1, 1],
-                "rationale": evil,
-                "evidence": ["h2", evil],
-            }
+    report = ScoreReport(
+        response_id=str(r.response_id),
+        vignette_id=v.id,
+        vignette_version=1,
+        key_version=1,
+        framework=FW.id,
+        mode="full",
+        total=50,
+        parts={"ratings": (0.5, 1.0)},
+        factors={
+            "opportunity": FactorScore(
+                factor="opportunity",
+                name=evil,
+                kind="risk",
+                given=None,
+                expected=1,
+                difference=None,
+                credit=0,
+                within_one=False,
+                panel=(1, 1),
+                rationale=evil,
+                evidence=("h2", evil),
+                evidence_given=(),
+            )
         },
-        "plan": {
-            "score": 0.2,
-            "missing_essential": [{"intervention": evil, "why": evil}],
-            "incomplete_actions": [{"index": 0, "intervention": "other", "missing": [evil]}],
-        },
-        "level": {"given": "low", "expected": evil, "findings": [evil]},
-    }
+        exact_agreement=0.0,
+        within_one=0.0,
+        bias_risk=None,
+        bias_protective=None,
+        bias_all=None,
+        priorities=PriorityScore((), (evil,), 0.0, 0.0, 0.0, (evil,), (), None, evil, False),
+        level=LevelScore("low", evil, None, False, None, False, (evil,), 0.0),
+        plan=PlanScore(
+            score=0.2,
+            shares={},
+            penalty=0.0,
+            unaddressed_priorities=(evil,),
+            missing_essential=((evil, evil),),
+            contraindicated=((evil, evil),),
+            incomplete_actions=((0, "other", (evil,)),),
+            constructive_for_protective=False,
+            n_actions=1,
+        ),
+        follow_up=FollowUpScore(None, True, False, {evil: (None, 1, 0.0)}, 0.0, None, evil, False, evil, 0.0),
+    )
     page = feedback_html(report, framework=FW, vignette=v, response=r)
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page  # the cited paragraph h2, escaped

@@ -71,6 +71,7 @@ from arms_training.io.readers import (
 )
 from arms_training.responses import Response
 from arms_training.scoring.batch import BatchScores, score_frames
+from arms_training.scoring.report import ScoreReport
 
 __all__ = [
     "Dashboard",
@@ -475,7 +476,7 @@ class Dashboard:
     def response(self, row: int) -> Response:
         return self.frames.objects[int(row)]
 
-    def feedback(self, row: int) -> dict[str, Any]:
+    def feedback(self, row: int) -> ScoreReport:
         """The score report (with feedback) of one loaded response, from the one scoring
         module; raises ScoringError for a response that cannot be scored."""
         from arms_training.scoring.rules import score
@@ -487,7 +488,7 @@ class Dashboard:
             lib.keys[r.vignette_id],
             self.frameworks[r.framework],
             vignette=lib.vignettes.get(r.vignette_id),
-        ).to_dict()
+        )
 
     def summary(self) -> dict[str, int]:
         s = self.subset()

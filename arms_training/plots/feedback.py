@@ -8,28 +8,14 @@ no global figure state in a long-lived kernel.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arms_training.framework import INSUFFICIENT, Framework
 
-__all__ = ["profile_png", "panel_values"]
+if TYPE_CHECKING:
+    from arms_training.scoring.report import ScoreReport
 
-
-def panel_values(panel: Any) -> list[Any]:
-    """Panel ratings as a flat list, whether the report gives a list or {rating: count}."""
-    if isinstance(panel, Mapping):
-        out: list[Any] = []
-        for rating, count in panel.items():
-            try:
-                rating = int(rating)
-            except (TypeError, ValueError):
-                pass
-            out += [rating] * int(count)
-        return out
-    if isinstance(panel, Iterable) and not isinstance(panel, str):
-        return list(panel)
-    return []
+__all__ = ["profile_png"]
 
 
 def _y(value: Any, insufficient_y: float) -> float | None:
@@ -40,12 +26,12 @@ def _y(value: Any, insufficient_y: float) -> float | None:
     return None
 
 
-def profile_png(report: Mapping[str, Any], framework: Framework, *, dpi: int = 96) -> bytes:
+def profile_png(report: ScoreReport, framework: Framework, *, dpi: int = 96) -> bytes:
     """A PNG of the factor profile: trainee, key consensus, and the panel's range per factor."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    factors = report.get("factors") or {}
+    factors = report.factors
     ordered = framework.risk_factors + framework.protective_factors
     names = [f.name for f in ordered]
     values = framework.scale_values
@@ -55,8 +41,8 @@ def profile_png(report: Mapping[str, Any], framework: Framework, *, dpi: int = 9
     ax = fig.add_subplot(1, 1, 1)
     xs = range(len(names))
     for x, f in zip(xs, ordered, strict=True):
-        panel = [_y(v, ins_y) for v in panel_values((factors.get(f.id) or {}).get("panel"))]
-        panel = [p for p in panel if p is not None]
+        fs = factors.get(f.id)
+        panel = [y for y in (_y(v, ins_y) for v in (fs.panel if fs else ())) if y is not None]
         if panel:
             low, high = min(panel), max(panel)
             if low == high:  # a unanimous panel still shows as a short bar
@@ -79,7 +65,7 @@ def profile_png(report: Mapping[str, Any], framework: Framework, *, dpi: int = 9
         ),
         ("given", "your rating", dict(marker="o", markersize=8, color="#1f5fa8")),
     ):
-        ys = [_y((factors.get(f.id) or {}).get(key), ins_y) for f in ordered]
+        ys = [_y(getattr(factors[f.id], key) if f.id in factors else None, ins_y) for f in ordered]
         ax.plot(
             [x for x, y in zip(xs, ys, strict=True) if y is not None],
             [y for y in ys if y is not None],

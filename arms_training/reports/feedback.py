@@ -1,4 +1,5 @@
-"""The trainee's feedback as HTML: pure functions from a score report to escaped markup.
+"""The trainee's feedback as HTML: pure functions from a :class:`~arms_training.scoring.report.ScoreReport`
+to escaped markup.
 
 Used both by the feedback view (fragments in ipywidgets.HTML) and for the downloadable report
 (one self-contained page). Every value from the report, the response or the content is escaped.
@@ -7,7 +8,7 @@ Used both by the feedback view (fragments in ipywidgets.HTML) and for the downlo
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from arms_training.content import Vignette
@@ -15,6 +16,7 @@ from arms_training.exercise.state import OTHER
 from arms_training.framework import Framework
 from arms_training.reports.markup import CSS, esc
 from arms_training.responses import Response
+from arms_training.scoring.report import ScoreReport
 from arms_training.stages import PART_LABELS, STAGE_IDS, stage
 
 __all__ = [
@@ -77,32 +79,24 @@ def _paragraph(vignette: Vignette, pid: str) -> str:
     return f'<details class="arms-cited"><summary><code>{esc(pid)}</code></summary>{esc(text)}</details>'
 
 
-def total_html(report: Mapping[str, Any]) -> str:
-    return f'<h2 class="arms-feedback-total">Your score: {fmt(report.get("total"))} / 100</h2>'
+def total_html(report: ScoreReport) -> str:
+    return f'<h2 class="arms-feedback-total">Your score: {fmt(report.total)} / 100</h2>'
 
 
-def parts_html(report: Mapping[str, Any]) -> str:
-    parts = report.get("parts") or {}
+def parts_html(report: ScoreReport) -> str:
     rows = ""
-    for name, value in parts.items():
-        if isinstance(value, Mapping):
-            score = value.get("score", value.get("value"))
-            weight = value.get("weight")
-        else:
-            score, weight = value, None
-        w = f"<td>{fmt(weight, pct=True)}</td>" if weight is not None else "<td></td>"
-        rows += f"<tr><td>{esc(PART_LABELS.get(name, name))}</td><td>{fmt(score, pct=True)}</td>{w}</tr>"
-    extra = []
-    for key, label in (
-        ("exact_agreement", "Exact agreement with the key"),
-        ("within_one", "Within one point"),
-    ):
-        if report.get(key) is not None:
-            extra.append(f"{label}: {fmt(report[key], pct=True)}")
-    bias = report.get("bias") or {}
-    if bias:
-        signed = ", ".join(f"{esc(k)} {float(v):+.2f}" for k, v in bias.items() if isinstance(v, int | float))
-        extra.append(f"Mean difference from the key (+ rates higher, - lower): {signed}")
+    for name, (score, weight) in report.parts.items():
+        rows += (
+            f"<tr><td>{esc(PART_LABELS.get(name, name))}</td><td>{fmt(score, pct=True)}</td>"
+            f"<td>{fmt(weight, pct=True)}</td></tr>"
+        )
+    extra = [
+        f"Exact agreement with the key: {fmt(report.exact_agreement, pct=True)}",
+        f"Within one point: {fmt(report.within_one, pct=True)}",
+    ]
+    bias = (("risk", report.bias_risk), ("protective", report.bias_protective), ("all", report.bias_all))
+    signed = ", ".join(f"{esc(k)} {v:+.2f}" for k, v in bias if v is not None)
+    extra.append(f"Mean difference from the key (+ rates higher, - lower): {signed}")
     notes = "".join(f"<li>{e}</li>" for e in extra)
     return (
         '<table class="arms-table arms-feedback-parts"><tr><th>Part</th><th>Score</th>'
@@ -110,24 +104,24 @@ def parts_html(report: Mapping[str, Any]) -> str:
     )
 
 
-def factor_table_html(
-    report: Mapping[str, Any], fw: Framework, vignette: Vignette, response: Response
-) -> str:
-    factors = report.get("factors") or {}
+def factor_table_html(report: ScoreReport, fw: Framework, vignette: Vignette, response: Response) -> str:
     rows = ""
     for f in fw.factors:
-        entry = factors.get(f.id) or {}
-        given = entry.get("given", response.ratings.get(f.id))
-        evidence = "".join(_paragraph(vignette, str(p)) for p in entry.get("evidence") or ())
+        fs = report.factors.get(f.id)
         cited = "".join(_paragraph(vignette, p) for p in response.evidence.get(f.id, ()))
-        panel = entry.get("panel")
-        panel_text = _panel_text(fw, panel)
+        # A factor the key does not rate shows the trainee's rating alone.
+        given = response.ratings.get(f.id) if fs is None else fs.given
+        expected, credit, rationale, evidence, panel = None, None, "", "", ""
+        if fs is not None:
+            expected, credit, rationale = fs.expected, fs.credit, fs.rationale
+            evidence = "".join(_paragraph(vignette, p) for p in fs.evidence)
+            panel = "panel: " + ", ".join(esc(fw.rating_label(v)) for v in fs.panel)
         rows += (
             f'<tr class="arms-feedback-factor-{esc(f.id)}"><td>{esc(f.name)}<br>'
             f"<small>{esc(f.kind)}</small></td><td>{_rating(fw, given)}{cited}</td>"
-            f"<td>{_rating(fw, entry.get('expected'))}<br><small>{panel_text}</small></td>"
-            f"<td>{fmt(entry.get('credit'))}</td>"
-            f"<td>{esc(entry.get('rationale', ''))}{evidence}</td></tr>"
+            f"<td>{_rating(fw, expected)}<br><small>{panel}</small></td>"
+            f"<td>{fmt(credit)}</td>"
+            f"<td>{esc(rationale)}{evidence}</td></tr>"
         )
     return (
         '<table class="arms-table arms-feedback-factors"><tr><th>Factor</th>'
@@ -136,114 +130,80 @@ def factor_table_html(
     )
 
 
-def _panel_text(fw: Framework, panel: Any) -> str:
-    if isinstance(panel, Mapping):
-        votes = [f"{esc(fw.rating_label(_num(k)))} &times;{esc(v)}" for k, v in panel.items()]
-    elif isinstance(panel, Iterable) and not isinstance(panel, str):
-        votes = [esc(fw.rating_label(_num(v))) for v in panel]
-    else:
-        return ""
-    return "panel: " + ", ".join(votes)
-
-
-def _num(value: Any) -> Any:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value
-
-
-def _names(fw: Framework, ids: Iterable[Any]) -> str:
+def _names(fw: Framework, ids: Iterable[str]) -> str:
     return ", ".join(_factor_name(fw, i) for i in ids) or "none"
 
 
-def priorities_html(report: Mapping[str, Any], fw: Framework) -> str:
-    p = report.get("priorities") or {}
-    pl = report.get("priority_level") or {}
-    out = "<h3>Priorities</h3><ul>"
-    if p:
-        out += (
-            f"<li>Precision {fmt(p.get('precision'), pct=True)}, recall "
-            f"{fmt(p.get('recall'), pct=True)}, F1 {fmt(p.get('f1'))}</li>"
-            f"<li>Priorities the experts chose that you missed: "
-            f"{_names(fw, p.get('missed') or ())}</li>"
-            f"<li>Priorities you chose that the experts did not: "
-            f"{_names(fw, p.get('extra') or ())}</li>"
-        )
-    if pl:
-        verdict = "matches" if pl.get("correct") else "differs from"
-        out += (
-            f"<li>Overall priority for work: yours {_label(fw, 'priority', pl.get('given'))}"
-            f", {verdict} the experts' {_label(fw, 'priority', pl.get('expected'))}</li>"
-        )
-    return out + "</ul>"
+def _verdict(correct: bool) -> str:
+    return "matches" if correct else "differs from"
 
 
-def level_html(report: Mapping[str, Any], fw: Framework) -> str:
-    lv = report.get("level") or {}
-    if not lv:
-        return ""
-    verdict = "matches" if lv.get("correct") else "differs from"
-    findings = "".join(f"<li>{esc(x)}</li>" for x in lv.get("findings") or ())
+def priorities_html(report: ScoreReport, fw: Framework) -> str:
+    p = report.priorities
     return (
-        "<h3>Level of risk management</h3><ul>"
-        f"<li>Yours {_label(fw, 'level', lv.get('given'))}, {verdict} the experts' "
-        f"{_label(fw, 'level', lv.get('expected'))} (matrix result for your priority: "
-        f"{_label(fw, 'level', lv.get('matrix'))})</li>{findings}</ul>"
+        "<h3>Priorities</h3><ul>"
+        f"<li>Precision {fmt(p.precision, pct=True)}, recall {fmt(p.recall, pct=True)}, F1 {fmt(p.f1)}</li>"
+        f"<li>Priorities the experts chose that you missed: {_names(fw, p.missed)}</li>"
+        f"<li>Priorities you chose that the experts did not: {_names(fw, p.extra)}</li>"
+        f"<li>Overall priority for work: yours {_label(fw, 'priority', p.level_given)}"
+        f", {_verdict(p.level_correct)} the experts' {_label(fw, 'priority', p.level_expected)}</li>"
+        "</ul>"
     )
 
 
-def plan_html(report: Mapping[str, Any], fw: Framework) -> str:
-    plan = report.get("plan") or {}
-    if not plan:
+def level_html(report: ScoreReport, fw: Framework) -> str:
+    lv = report.level
+    if lv is None:
         return ""
-    items = [f"Plan score: {fmt(plan.get('score'), pct=True)}"]
-    if plan.get("unaddressed_priorities"):
-        items.append("Priority factors no action addresses: " + _names(fw, plan["unaddressed_priorities"]))
-    for m in plan.get("missing_essential") or ():
-        items.append(
-            f"Missing essential action: {_intervention(fw, m.get('intervention'))}: {esc(m.get('why', ''))}"
-        )
-    for c in plan.get("contraindicated") or ():
-        items.append(
-            f"Action the experts advise against: "
-            f"{_intervention(fw, c.get('intervention'))}: {esc(c.get('why', ''))}"
-        )
-    for a in plan.get("incomplete_actions") or ():
-        index = a.get("index")
-        number = index + 1 if isinstance(index, int) else "?"
-        missing = ", ".join(esc(m) for m in a.get("missing") or ())
-        items.append(f"Action {number} ({_intervention(fw, a.get('intervention'))}) is missing: {missing}")
-    if plan.get("constructive_for_protective") is False:
+    findings = "".join(f"<li>{esc(x)}</li>" for x in lv.findings)
+    return (
+        "<h3>Level of risk management</h3><ul>"
+        f"<li>Yours {_label(fw, 'level', lv.given)}, {_verdict(lv.correct)} the experts' "
+        f"{_label(fw, 'level', lv.expected)} (matrix result for your priority: "
+        f"{_label(fw, 'level', lv.matrix)})</li>{findings}</ul>"
+    )
+
+
+def plan_html(report: ScoreReport, fw: Framework) -> str:
+    plan = report.plan
+    if plan is None:
+        return ""
+    items = [f"Plan score: {fmt(plan.score, pct=True)}"]
+    if plan.unaddressed_priorities:
+        items.append("Priority factors no action addresses: " + _names(fw, plan.unaddressed_priorities))
+    for intervention, why in plan.missing_essential:
+        items.append(f"Missing essential action: {_intervention(fw, intervention)}: {esc(why)}")
+    for intervention, why in plan.contraindicated:
+        items.append(f"Action the experts advise against: {_intervention(fw, intervention)}: {esc(why)}")
+    for index, intervention, gaps in plan.incomplete_actions:
+        missing = ", ".join(esc(m) for m in gaps)
+        items.append(f"Action {index + 1} ({_intervention(fw, intervention)}) is missing: {missing}")
+    if not plan.constructive_for_protective:
         items.append("No action builds a protective factor: balance restriction with rehabilitation.")
     body = "".join(f"<li>{i}</li>" for i in items)
     return f'<h3>Risk management plan</h3><ul class="arms-feedback-plan">{body}</ul>'
 
 
-def follow_up_html(report: Mapping[str, Any], fw: Framework) -> str:
-    fu = report.get("follow_up")
-    if not fu:
+def follow_up_html(report: ScoreReport, fw: Framework) -> str:
+    fu = report.follow_up
+    if fu is None:
         return ""
-    sig = fu.get("significant_change") or {}
 
-    def yes_no(value: Any) -> str:
+    def yes_no(value: bool | None) -> str:
         return "-" if value is None else ("significant" if value else "not significant")
 
-    verdict = "matches" if sig.get("correct") else "differs from"
-    lv = fu.get("level") or {}
-    lverdict = "matches" if lv.get("correct") else "differs from"
     rows = "".join(
-        f"<tr><td>{_factor_name(fw, f)}</td><td>{_rating(fw, e.get('given'))}</td>"
-        f"<td>{_rating(fw, e.get('expected'))}</td><td>{fmt(e.get('credit'))}</td></tr>"
-        for f, e in (fu.get("factors") or {}).items()
+        f"<tr><td>{_factor_name(fw, f)}</td><td>{_rating(fw, given)}</td>"
+        f"<td>{_rating(fw, expected)}</td><td>{fmt(credit)}</td></tr>"
+        for f, (given, expected, credit) in fu.factors.items()
     )
     return (
         "<h3>Review at the next visit</h3><ul>"
-        f"<li>Score for the review: {fmt(fu.get('score'), pct=True)}</li>"
-        f"<li>You judged the change {yes_no(sig.get('given'))}; this {verdict} the experts "
-        f"({yes_no(sig.get('expected'))}). {esc(fu.get('why', ''))}</li>"
-        f"<li>Level after review: yours {_label(fw, 'level', lv.get('given'))}, {lverdict} "
-        f"the experts' {_label(fw, 'level', lv.get('expected'))}</li></ul>"
+        f"<li>Score for the review: {fmt(fu.score, pct=True)}</li>"
+        f"<li>You judged the change {yes_no(fu.significant_given)}; this {_verdict(fu.significant_correct)} "
+        f"the experts ({yes_no(fu.significant_expected)}). {esc(fu.why)}</li>"
+        f"<li>Level after review: yours {_label(fw, 'level', fu.level_given)}, "
+        f"{_verdict(fu.level_correct)} the experts' {_label(fw, 'level', fu.level_expected)}</li></ul>"
         '<table class="arms-table"><tr><th>Factor</th><th>Your re-rating</th>'
         f"<th>Expert</th><th>Credit</th></tr>{rows}</table>"
     )
@@ -263,7 +223,7 @@ def time_html(response: Response) -> str:
 
 
 def feedback_html(
-    report: Mapping[str, Any],
+    report: ScoreReport,
     *,
     framework: Framework,
     vignette: Vignette,

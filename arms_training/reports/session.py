@@ -8,6 +8,10 @@ when the file is opened in a spreadsheet. Scores in the CSV come from the shared
 Key material appears on screen and in the pack only through a revealed
 :class:`~arms_training.session.room.Room` (the caller decides, from the session's reveal state). The CSV
 always carries the scores: it is the trainer's download, never shown on the projector.
+
+The snapshot (:class:`~arms_training.session.data.SessionData`) and the scores
+(:func:`~arms_training.session.data.score_responses`) live in :mod:`arms_training.session.data`;
+they are imported here too, so ``arms_training.reports.session`` still offers them.
 """
 
 from __future__ import annotations
@@ -16,29 +20,24 @@ import base64
 import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from arms_training.content import AnswerKey, Vignette
 from arms_training.framework import Framework
 from arms_training.io.spreadsheet import safe_cell
 from arms_training.reports.markup import esc
+from arms_training.session.data import ScoreResult, SessionData, score_responses
 from arms_training.session.room import (
     Attendance,
     ChoiceCount,
     Prompt,
     Room,
     attendance,
-    display_names,
     prompts,
     summarise,
 )
 from arms_training.session.survey import Survey, SurveySummary, summarise_survey
 from arms_training.stages import PARTS
-
-if TYPE_CHECKING:
-    from arms_training.store import Session
 
 __all__ = [
     "SessionData",
@@ -303,82 +302,6 @@ def download_link_html(
     )
 
 
-# ---------------------------------------------------------------------------- snapshot
-
-
-@dataclass(frozen=True)
-class SessionData:
-    """Everything the pack needs about one session, read from the store beforehand.
-
-    ``keys`` may hold keys for every case: they are used only when the pack is built with the
-    key revealed. ``frameworks`` maps vignette id to its framework.
-    """
-
-    session: Session
-    vignettes: Mapping[str, Vignette]
-    frameworks: Mapping[str, Framework]
-    participants: Sequence[tuple[str, str]]  # (trainee id, agency), joining order
-    responses: Sequence[Any]  # submitted Response objects
-    drafts: Sequence[Any] = ()
-    keys: Mapping[str, AnswerKey] = field(default_factory=dict)
-    survey_rows: Sequence[Mapping[str, Any]] = ()
-    stored_scores: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    @property
-    def case_ids(self) -> list[str]:
-        """The session's cases that are installed, then any other case answered in it."""
-        ids = [v for v in self.session.vignette_ids if v in self.vignettes]
-        answered = {r.vignette_id for r in self.responses} & set(self.vignettes)
-        ids += sorted(answered - set(ids))
-        return ids
-
-    def names(self, *, anonymise: bool) -> dict[str, str]:
-        people = list(self.participants) + [(r.trainee.id, r.trainee.agency) for r in self.responses]
-        return display_names(people, anonymise=anonymise)
-
-
-@dataclass(frozen=True)
-class ScoreResult:
-    """A response's score from :func:`arms_training.scoring.rules.score`, or the stored one when the
-    key has moved on (``source`` says which), or an error message."""
-
-    total: float | None
-    report: Mapping[str, Any] | None
-    source: Literal["scored", "stored", "unscored"]
-    error: str = ""
-
-
-def score_responses(data: SessionData) -> dict[str, ScoreResult]:
-    """Score every submitted response with the shared scoring module.
-
-    A response scored against an older key version cannot be re-scored silently (that is an
-    explicit, recorded act); its stored score is used and marked ``stored``.
-    """
-    from arms_training.scoring.rules import ScoringError, score
-
-    out: dict[str, ScoreResult] = {}
-    for r in data.responses:
-        rid = str(r.response_id)
-        key = data.keys.get(r.vignette_id)
-        fw = data.frameworks.get(r.vignette_id)
-        stored = data.stored_scores.get(rid)
-        if key is not None and fw is not None:
-            try:
-                report = score(r, key, fw, vignette=data.vignettes.get(r.vignette_id)).to_dict()
-                out[rid] = ScoreResult(report["total"], report, "scored")
-                continue
-            except ScoringError as exc:
-                error = str(exc).splitlines()[0]
-        else:
-            error = f"no answer key for '{r.vignette_id}'"
-        if stored is not None:
-            total = stored.get("total")
-            out[rid] = ScoreResult(total if isinstance(total, int | float) else None, stored, "stored", error)
-        else:
-            out[rid] = ScoreResult(None, None, "unscored", error)
-    return out
-
-
 # ---------------------------------------------------------------------------- CSV
 
 CSV_COLUMNS = (
@@ -437,10 +360,10 @@ def csv_rows(
     rows: list[list[Any]] = []
     for r in data.responses:
         s = scores.get(str(r.response_id)) or ScoreResult(None, None, "unscored")
-        rep = s.report or {}
-        parts = rep.get("parts") or {}
-        bias = rep.get("bias") or {}
-        contra = [c.get("intervention", "") for c in ((rep.get("plan") or {}).get("contraindicated") or [])]
+        rep = s.report
+        parts = rep.parts if rep is not None else {}
+        plan = rep.plan if rep is not None else None
+        contra = [i for i, _why in plan.contraindicated] if plan is not None else []
         row = {
             "session_code": r.session_code or "",
             "trainee": names.get(r.trainee.id, ""),
@@ -454,11 +377,11 @@ def csv_rows(
             "submitted_at": _iso(r.submitted_at),
             "total": "" if s.total is None else round(float(s.total), 2),
             "score_source": s.source,
-            **{f"part_{p}": round(parts[p]["score"], 4) if p in parts else "" for p in PARTS},
-            "exact_agreement": _num(rep.get("exact_agreement")),
-            "within_one": _num(rep.get("within_one")),
-            "bias_risk": _num(bias.get("risk")),
-            "bias_protective": _num(bias.get("protective")),
+            **{f"part_{p}": round(parts[p][0], 4) if p in parts else "" for p in PARTS},
+            "exact_agreement": _num(rep.exact_agreement if rep is not None else None),
+            "within_one": _num(rep.within_one if rep is not None else None),
+            "bias_risk": _num(rep.bias_risk if rep is not None else None),
+            "bias_protective": _num(rep.bias_protective if rep is not None else None),
             "priorities": ";".join(r.priorities),
             "priority_level": r.priority_level or "",
             "risk_management_level": r.risk_management_level or "",

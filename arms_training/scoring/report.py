@@ -1,6 +1,9 @@
 """The result of :func:`arms_training.scoring.rules.score`: frozen dataclasses, their JSON form and the
 feedback a trainee reads after submitting.
 
+The dataclasses are what the reports and views take; the JSON form (``to_dict()``, read back with
+``ScoreReport.from_dict``) is only for the store and for files.
+
 Feedback quotes the key (expert rationale, evidence paragraph ids, the ``why`` of each plan
 finding) and framework labels only; it never echoes the trainee's free text, so a view may show it
 without re-escaping trainee input (it still escapes, as every view does).
@@ -8,10 +11,13 @@ without re-escaping trainee input (it still escapes, as every view does).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from arms_training.errors import Problem, ScoringError
 
 if TYPE_CHECKING:
     from arms_training.content import AnswerKey
@@ -62,6 +68,24 @@ class FactorScore:
             "evidence_given": list(self.evidence_given),
         }
 
+    @classmethod
+    def from_dict(cls, factor: str, data: Mapping[str, Any]) -> FactorScore:
+        """The inverse of :meth:`to_dict` (the factor id is the key it is filed under)."""
+        return cls(
+            factor=factor,
+            name=data["name"],
+            kind=data["kind"],
+            given=data["given"],
+            expected=data["expected"],
+            difference=data["difference"],
+            credit=data["credit"],
+            within_one=data["within_one"],
+            panel=tuple(data["panel"]),
+            rationale=data["rationale"],
+            evidence=tuple(data["evidence"]),
+            evidence_given=tuple(data["evidence_given"]),
+        )
+
 
 @dataclass(frozen=True)
 class PriorityScore:
@@ -100,6 +124,20 @@ class LevelScore:
             "score": self.score,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LevelScore:
+        """The inverse of :meth:`to_dict`."""
+        return cls(
+            given=data["given"],
+            expected=data["expected"],
+            matrix=data["matrix"],
+            correct=data["correct"],
+            override_rationale=data["override_rationale"],
+            unexplained_override=data["unexplained_override"],
+            findings=tuple(data["findings"]),
+            score=data["score"],
+        )
+
 
 @dataclass(frozen=True)
 class PlanScore:
@@ -128,6 +166,50 @@ class PlanScore:
                 {"index": i, "intervention": iv, "missing": list(m)} for i, iv, m in self.incomplete_actions
             ],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlanScore:
+        """The inverse of :meth:`to_dict`.
+
+        The shares sit at the top level of the JSON form, where the boolean
+        ``constructive_for_protective`` overwrites the share of the same name (kept as
+        ``constructive_for_protective_share``); every other key not named here is a share.
+        """
+        shares = {}
+        for name, value in data.items():
+            if name == "constructive_for_protective":
+                shares[name] = data["constructive_for_protective_share"]
+            elif name not in _PLAN_FIELDS:
+                shares[name] = value
+        return cls(
+            score=data["score"],
+            shares=shares,
+            penalty=data["penalty"],
+            unaddressed_priorities=tuple(data["unaddressed_priorities"]),
+            missing_essential=tuple((m["intervention"], m["why"]) for m in data["missing_essential"]),
+            contraindicated=tuple((c["intervention"], c["why"]) for c in data["contraindicated"]),
+            incomplete_actions=tuple(
+                (a["index"], a["intervention"], tuple(a["missing"])) for a in data["incomplete_actions"]
+            ),
+            constructive_for_protective=data["constructive_for_protective"],
+            n_actions=data["n_actions"],
+        )
+
+
+# The keys of PlanScore's JSON form that are not shares.
+_PLAN_FIELDS = frozenset(
+    {
+        "score",
+        "constructive_for_protective",
+        "constructive_for_protective_share",
+        "penalty",
+        "n_actions",
+        "unaddressed_priorities",
+        "missing_essential",
+        "contraindicated",
+        "incomplete_actions",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -160,6 +242,23 @@ class FollowUpScore:
             },
             "why": self.why,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FollowUpScore:
+        """The inverse of :meth:`to_dict`."""
+        sig, level = data["significant_change"], data["level"]
+        return cls(
+            significant_given=sig["given"],
+            significant_expected=sig["expected"],
+            significant_correct=sig["correct"],
+            factors={f: (e["given"], e["expected"], e["credit"]) for f, e in data["factors"].items()},
+            ratings_score=data["ratings_score"],
+            level_given=level["given"],
+            level_expected=level["expected"],
+            level_correct=level["correct"],
+            why=data["why"],
+            score=data["score"],
+        )
 
 
 @dataclass(frozen=True)
@@ -226,6 +325,63 @@ class ScoreReport:
             "follow_up": self.follow_up.to_dict() if self.follow_up else None,
             "feedback": self.feedback,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScoreReport:
+        """The report whose :meth:`to_dict` is ``data``: the exact inverse, for a score read back
+        from the store or a file.
+
+        Raises
+        ------
+        ScoringError
+            When ``data`` is not the JSON form of a score report (a key missing or of the wrong
+            shape); the problem names the response id and the key.
+        """
+        try:
+            return cls._from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            rid = data.get("response_id") if isinstance(data, Mapping) else None
+            where = f"score report of response {rid}" if rid else "score report"
+            what = exc.args[0] if isinstance(exc, KeyError) and exc.args else ""
+            why = f"not the JSON form of a score report ({type(exc).__name__}: {exc})"
+            raise ScoringError(Problem(where, str(what), why)) from None
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any]) -> ScoreReport:
+        p, pl, bias = data["priorities"], data["priority_level"], data["bias"]
+        return cls(
+            response_id=data["response_id"],
+            vignette_id=data["vignette_id"],
+            vignette_version=data["vignette_version"],
+            key_version=data["key_version"],
+            framework=data["framework"],
+            mode=data["mode"],
+            total=data["total"],
+            parts={name: (part["score"], part["weight"]) for name, part in data["parts"].items()},
+            factors={f: FactorScore.from_dict(f, fs) for f, fs in data["factors"].items()},
+            exact_agreement=data["exact_agreement"],
+            within_one=data["within_one"],
+            bias_risk=bias["risk"],
+            bias_protective=bias["protective"],
+            bias_all=bias["all"],
+            priorities=PriorityScore(
+                given=tuple(p["given"]),
+                expected=tuple(p["expected"]),
+                precision=p["precision"],
+                recall=p["recall"],
+                f1=p["f1"],
+                missed=tuple(p["missed"]),
+                extra=tuple(p["extra"]),
+                level_given=pl["given"],
+                level_expected=pl["expected"],
+                level_correct=pl["correct"],
+            ),
+            level=LevelScore.from_dict(data["level"]) if data["level"] is not None else None,
+            plan=PlanScore.from_dict(data["plan"]) if data["plan"] is not None else None,
+            follow_up=FollowUpScore.from_dict(data["follow_up"]) if data["follow_up"] is not None else None,
+            # A copy: the report is frozen, the caller's dict is not.
+            feedback=copy.deepcopy(dict(data["feedback"])),
+        )
 
 
 def build_feedback(report: ScoreReport, key: AnswerKey, fw: Framework) -> ScoreReport:

@@ -47,9 +47,11 @@ VIEWS = {
     "plan": PlanView,
     "review": ReviewView,
 }
-Scorer = Callable[..., Any]
 if TYPE_CHECKING:
+    from arms_training.scoring.report import ScoreReport
     from arms_training.store import Store
+
+Scorer = Callable[..., "ScoreReport"]
 
 
 def open_store() -> Store:
@@ -444,11 +446,11 @@ class ExerciseApp:
                 "error",
             )
             return
-        score = self.scorer
-        if score is None:
-            from arms_training.scoring.rules import score
+        from arms_training.scoring import rules
+
+        score = self.scorer or rules.score
         try:
-            report = score(ex.response, key, ex.framework, vignette=ex.vignette).to_dict()
+            report = score(ex.response, key, ex.framework, vignette=ex.vignette)
         except ScoringError as exc:  # details go to the log, not to the trainee
             log.warning("scoring %s failed: %s", ex.response.response_id, exc)
             self.messages.show(
@@ -457,7 +459,10 @@ class ExerciseApp:
             return
         try:
             self.store.submit(
-                ex.response, score=report, key_version=key.key_version, framework_version=ex.framework.version
+                ex.response,
+                score=report.to_dict(),  # the JSON form is the store's; the views take the report
+                key_version=key.key_version,
+                framework_version=ex.framework.version,
             )
         except StoreError as exc:
             self.messages.show(
@@ -468,7 +473,7 @@ class ExerciseApp:
         self.autosave.cancel()
         self._show_feedback(report)
 
-    def _show_feedback(self, report: Mapping[str, Any]) -> None:
+    def _show_feedback(self, report: ScoreReport) -> None:
         from arms_training.ui.exercise.feedback import FeedbackView
 
         ex = self.ex
@@ -484,7 +489,7 @@ class ExerciseApp:
         except Exception:  # noqa: BLE001 - the submission is safe; say so whatever happens
             log.exception("feedback view failed")
             self.messages.show(
-                f"Submitted: your score is {report.get('total', 0):.0f} / 100. "
+                f"Submitted: your score is {report.total:.0f} / 100. "
                 "The detailed feedback could not be shown; tell your trainer.",
                 "warning",
             )

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 import ipywidgets as w
 
@@ -28,6 +27,7 @@ from arms_training.reports.feedback import (
     total_html,
 )
 from arms_training.responses import Response
+from arms_training.scoring.report import ScoreReport
 from arms_training.ui.components import classed, esc
 
 __all__ = ["FeedbackView", "download_link_html"]
@@ -50,7 +50,7 @@ class FeedbackView:
 
     def __init__(
         self,
-        report: Mapping[str, Any],
+        report: ScoreReport,
         *,
         framework: Framework,
         vignette: Vignette,

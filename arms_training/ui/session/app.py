@@ -1,13 +1,13 @@
 """The trainer's joint-session app: start or reopen a session, show the join code, watch the room.
 
-Every Voila page is its own kernel, so the store is the only shared state: this view reads it on
-a timer (an asyncio task on the kernel's event loop, never a thread, since widgets must be
-changed from the kernel's main thread) and redraws only when something changed. Reveal and
-open/closed state live in the store, so two trainers on the same session see the same thing.
+A thin view over :class:`~arms_training.session.model.SessionModel`, which reads the session from
+the store and decides what is shown (and keeps the key out of it until the session is revealed);
+this module builds the widgets, binds their events and draws the model's
+:class:`~arms_training.session.model.LiveView`.
 
-The answer keys are loaded in this (token-protected staff) kernel, but nothing derived from a key
-is put in a widget until the session is revealed: the room summary is built with ``key=None``
-until then (see :mod:`arms_training.session.room`).
+The store is read on a timer: an asyncio task on the kernel's event loop, never a thread, since
+widgets must be changed from the kernel's main thread. The view redraws only when the model says
+something shown changed, and the chart only when its own inputs did.
 """
 
 from __future__ import annotations
@@ -16,18 +16,15 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import ipywidgets as w
 
 from arms_training.content import Library, load_library
+from arms_training.errors import Problem
 from arms_training.framework import Framework, framework_by_id
 from arms_training.reports.session import (
-    SessionData,
     attendance_html,
     choices_html,
     comments_html,
@@ -37,15 +34,26 @@ from arms_training.reports.session import (
     people_html,
     prompts_html,
     responses_csv,
-    score_responses,
     session_pack_html,
     survey_table_html,
 )
-from arms_training.serving.servers import TRAINEE_URL_ENV
-from arms_training.session.room import attendance, prompts, summarise
-from arms_training.session.survey import Survey, default_survey, summarise_survey
-from arms_training.store import SessionError, Store, StoreError, normalise_session_code
-from arms_training.ui.base import guard, sentence
+from arms_training.session.data import SessionData
+from arms_training.session.model import (
+    DEFAULT_TRAINEE_URL,
+    TRAINEE_URL_ENV,
+    CaseView,
+    LiveView,
+    OpenedSession,
+    RefreshStats,
+    SessionModel,
+    SurveyView,
+    code_from_query,
+    join_url,
+    startable_cases,
+)
+from arms_training.session.survey import Survey
+from arms_training.store import SessionError, Store, StoreError
+from arms_training.ui.base import Expected, guard, sentence
 from arms_training.ui.components import Messages, classed, close_all
 
 __all__ = [
@@ -59,9 +67,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("arms_training.ui")
-DEFAULT_TRAINEE_URL = "http://127.0.0.1:8866/voila/render/exercise.ipynb"
 UNEXPECTED = "Something went wrong on our side; the session is safe in the store. Try again."
-SESSION_ERRORS = ((SessionError, "warning", sentence), (StoreError, "error", sentence))
+SESSION_ERRORS: Expected = ((SessionError, "warning", sentence), (StoreError, "error", sentence))
 TABS = ("Sessions", "Live room", "Discussion", "Export & survey")
 
 SESSION_CSS = """
@@ -96,16 +103,6 @@ SESSION_CSS = """
 .arms-para-id {font-family: monospace; background: #eee; padding: 0 3px;}
 </style>
 """
-
-
-def join_url(code: str, base: str | None = None) -> str:
-    """The trainee page URL with ``?session=CODE`` (``base`` defaults to
-    ``ARMS_TRAINING_TRAINEE_URL``, else the local trainee server)."""
-    base = base or os.environ.get(TRAINEE_URL_ENV) or DEFAULT_TRAINEE_URL
-    parts = urlsplit(base)
-    query = [(k, v) for k, vs in parse_qs(parts.query).items() for v in vs if k != "session"]
-    query.append(("session", code))
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def qr_png(text: str, *, scale: int = 8) -> bytes:
@@ -162,31 +159,6 @@ class LiveTimer:
                 log.exception("live refresh failed")
 
 
-@dataclass
-class RefreshStats:
-    """What refreshing cost: read by the load benchmark and handy when tuning."""
-
-    polls: int = 0
-    renders: int = 0
-    charts: int = 0
-    last_poll_wall: float = 0.0
-    last_poll_cpu: float = 0.0
-    last_render_wall: float = 0.0
-    last_render_cpu: float = 0.0
-
-
-def _fingerprint(data: SessionData) -> tuple:
-    s = data.session
-    return (
-        s.status,
-        s.revealed,
-        tuple(data.participants),
-        tuple(sorted({r.trainee.id for r in data.drafts})),
-        tuple(str(r.response_id) for r in data.responses),
-        tuple((row.get("trainee_id"), str(row.get("submitted_at"))) for row in data.survey_rows),
-    )
-
-
 class SessionApp:
     """The trainer's app. Build with :meth:`from_environment` in the notebook."""
 
@@ -201,24 +173,26 @@ class SessionApp:
         session_code: str | None = None,
         survey: Survey | None = None,
     ) -> None:
-        self._store_arg = store
-        self._store: Store | None = None
-        self.library = library if library is not None else load_library()
-        for p in self.library.problems:
+        library = library if library is not None else load_library()
+        for p in library.problems:
             log.warning("content not loaded: %s", p)
-        self.framework_for = framework_for
-        self.trainee_url = trainee_url
-        self.survey = survey or default_survey()
-        self.code: str | None = None
-        self.data: SessionData | None = None
-        self.case: str | None = None
+        self.library = library
+        self.model = SessionModel(
+            store,
+            library=library,
+            framework_for=framework_for,
+            trainee_url=trainee_url,
+            survey=survey,
+            on_unreadable=self._say_unreadable,
+        )
+        self.survey = self.model.survey
         self.stats = RefreshStats()
-        self._fp: tuple | None = None
+        # What is drawn, so that the costly parts (chart, QR code, survey) are redrawn only
+        # when their own inputs change.
         self._chart_key: tuple | None = None
         self._survey_key: tuple | None = None
         self._qr_for: str | None = None
         self._stale = False
-        self._unreadable: list[str] = []
         self.messages = Messages("arms-session-message")
         self._build()
         self.timer = LiveTimer(self._tick, refresh_seconds)
@@ -230,17 +204,22 @@ class SessionApp:
     def from_environment(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> SessionApp:
         """Open ``?session=CODE`` from the page's query string if there is one."""
         environ = os.environ if environ is None else environ
-        params = parse_qs((environ.get("QUERY_STRING") or "").lstrip("?"))
-        code = (params.get("session") or [None])[0]
-        return cls(session_code=code, **kwargs)
+        return cls(session_code=code_from_query(environ.get("QUERY_STRING")), **kwargs)
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
     def store(self) -> Store:
-        if self._store is None:
-            arg = self._store_arg
-            self._store = arg() if callable(arg) else (arg or Store())
-        return self._store
+        return self.model.store
+
+    @property
+    def code(self) -> str | None:
+        """The open session's code."""
+        return self.model.code
+
+    @property
+    def data(self) -> SessionData | None:
+        """The model's last snapshot of the open session."""
+        return self.model.data
 
     def _safe(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """Callbacks never raise: the trainer sees a message, the kernel keeps running."""
@@ -254,11 +233,10 @@ class SessionApp:
 
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
-        lib = self.library
-        usable = [vid for vid in lib.vignettes if vid in lib.keys]
+        usable = startable_cases(self.library)
         self.cases = classed(
             w.SelectMultiple(
-                options=[(f"{lib.vignettes[v].title} ({v})", v) for v in usable],
+                options=usable,
                 rows=min(10, max(3, len(usable))),
                 description="Cases",
                 layout=w.Layout(width="640px"),
@@ -430,46 +408,35 @@ class SessionApp:
 
     # -- sessions ----------------------------------------------------------------------------
     def start_session(self) -> None:
-        chosen = list(self.cases.value)
-        if not chosen:
-            self.messages.show("Choose at least one case for the session.", "warning")
-            return
-        session = self.store.create_session(
-            chosen, mode=self.mode.value, anonymise=self.names.value, trainer=self.trainer.value.strip()
+        opened = self.model.start(
+            list(self.cases.value),
+            mode=self.mode.value,
+            anonymise=self.names.value,
+            trainer=self.trainer.value,
         )
-        self.open_session(session.code)
+        self._opened(opened)
         self.messages.show(
-            f"Session {session.code} started. Trainees join with the code or the QR code.", "success"
+            f"Session {opened.session.code} started. Trainees join with the code or the QR code.", "success"
         )
 
     def open_session(self, code: str) -> None:
-        try:
-            code = normalise_session_code(code)
-        except SessionError as exc:
-            self.messages.show(sentence(str(exc)), "warning")
-            return
-        session = self.store.get_session(code)
-        if session is None:
-            self.messages.show(f"There is no training session with code {code}.", "warning")
-            return
-        missing = [v for v in session.vignette_ids if v not in self.library.vignettes]
-        self.code, self.case = code, None
-        self._fp = self._chart_key = self._survey_key = None
+        self._opened(self.model.open(code))
+
+    def _opened(self, opened: OpenedSession) -> None:
+        self._chart_key = self._survey_key = None
         self.downloads.value = ""
-        cases = [v for v in session.vignette_ids if v in self.library.vignettes]
         self.case_toggle.unobserve(self._case_changed, names="value")
-        self.case_toggle.options = [(self.library.vignettes[v].title, v) for v in cases]
-        self.case_toggle.value = cases[0] if cases else None
+        self.case_toggle.options = list(opened.cases)
+        self.case_toggle.value = self.model.case
         self.case_toggle.observe(self._case_changed, names="value")
-        self.case_toggle.layout.display = "" if len(cases) > 1 else "none"
-        self.case = cases[0] if cases else None
+        self.case_toggle.layout.display = "" if len(opened.cases) > 1 else "none"
         self._show_live(True)
         self.messages.clear()
-        if missing:
+        if opened.missing:
             self.messages.show(
                 "Some of this session's cases are not installed here and are left out:",
                 "warning",
-                items=missing,
+                items=list(opened.missing),
             )
         self.refresh(force=True)
         self.tabs.selected_index = 1
@@ -477,18 +444,14 @@ class SessionApp:
     def list_sessions(self) -> None:
         old = list(self.past.children)
         rows = []
-        for s in self.store.list_sessions()[:30]:
-            titles = ", ".join(
-                self.library.vignettes[v].title if v in self.library.vignettes else v for v in s.vignette_ids
-            )
-            when = s.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        for s in self.model.listing():
             trainer = f" &middot; {esc(s.trainer)}" if s.trainer else ""
             text = w.HTML(
-                f"<b>{esc(s.code)}</b> &middot; {esc(when)} &middot; {esc(s.mode)} "
-                f"&middot; {esc(s.status)}{trainer}<br><small>{esc(titles)}</small>",
+                f"<b>{esc(s.code)}</b> &middot; {esc(s.created)} &middot; {esc(s.mode)} "
+                f"&middot; {esc(s.status)}{trainer}<br><small>{esc(s.titles)}</small>",
                 layout=w.Layout(width="560px"),
             )
-            button = self._button("Open", "arms-session-open", lambda code=s.code: self.open_session(code))
+            button = self._button("Open", "arms-session-open", self._opener(s.code))
             button.add_class(f"arms-session-open-{s.code}")
             rows.append(classed(w.HBox([text, button]), "arms-session-row"))
         if not rows:
@@ -497,100 +460,53 @@ class SessionApp:
         for child in old:
             close_all(child)
 
+    def _opener(self, code: str) -> Callable[[], None]:
+        return lambda: self.open_session(code)
+
     def toggle_reveal(self) -> None:
-        if self.code is None:
-            return
-        # Read first: another trainer may have changed it since this view last refreshed.
-        current = self.store.get_session(self.code)
-        if current is None:
-            raise SessionError(f"session {self.code} no longer exists")
-        self.store.set_revealed(self.code, not current.revealed)
-        self.refresh(force=True)
+        if self.model.toggle_reveal() is not None:
+            self.refresh(force=True)
 
     def toggle_open(self) -> None:
-        if self.code is None:
+        session = self.model.toggle_open()
+        if session is None:
             return
-        current = self.store.get_session(self.code)
-        if current is None:
-            raise SessionError(f"session {self.code} no longer exists")
-        if current.is_open:
-            self.store.close_session(self.code)
+        if session.is_open:
+            self.messages.show(f"Session {session.code} is open again.", "success")
+        else:
             self.messages.show(
-                f"Session {self.code} is closed: nobody new can join. Surveys "
+                f"Session {session.code} is closed: nobody new can join. Surveys "
                 "are still accepted; you can reopen it.",
                 "info",
             )
-        else:
-            self.store.reopen_session(self.code)
-            self.messages.show(f"Session {self.code} is open again.", "success")
         self.refresh(force=True)
         self.list_sessions()
 
     def _case_changed(self, change: dict) -> None:
-        self.case = change["new"]
+        self.model.case = change["new"]
         self._safe(self.refresh)(True)
 
     # -- reading and drawing -----------------------------------------------------------------
-    def read(self) -> SessionData | None:
-        """One snapshot of the session from the store (a few small queries)."""
-        if self.code is None:
-            return None
-        session = self.store.get_session(self.code)
-        if session is None:
-            raise SessionError(f"session {self.code} no longer exists")
-        lib = self.library
-        vids = [v for v in dict.fromkeys(session.vignette_ids) if v in lib.vignettes]
-        responses, problems = self.store.submitted_responses(session_code=self.code, errors="collect")
-        self._report_unreadable(problems)
-        vids += [
-            r.vignette_id for r in responses if r.vignette_id in lib.vignettes and r.vignette_id not in vids
-        ]
-        frameworks = {}
-        for v in dict.fromkeys(vids):
-            try:
-                frameworks[v] = self.framework_for(lib.vignettes[v].framework)
-            except KeyError:
-                log.warning("framework %s for %s is not installed", lib.vignettes[v].framework, v)
-        return SessionData(
-            session=session,
-            vignettes={v: lib.vignettes[v] for v in frameworks},
-            frameworks=frameworks,
-            participants=[(p.trainee_id, p.agency) for p in self.store.participants(self.code)],
-            responses=responses,
-            drafts=self.store.drafts(session_code=self.code),
-            keys={v: lib.keys[v] for v in frameworks if v in lib.keys},
-            survey_rows=self.store.survey_rows(self.code),
+    def _say_unreadable(self, problems: Sequence[Problem]) -> None:
+        n = len({p.path for p in problems})
+        self.messages.show(
+            f"{n} stored response{'s' if n != 1 else ''} of this session could not be read and "
+            f"{'are' if n != 1 else 'is'} left out of the view (details in the app log).",
+            "warning",
         )
-
-    def _report_unreadable(self, problems: list) -> None:
-        """A stored response that no longer validates is left out of the room, said once."""
-        records = sorted({p.path for p in problems})
-        if records == self._unreadable:
-            return
-        self._unreadable = records
-        for p in problems:
-            log.warning("session %s: stored response not readable: %s", self.code, p)
-        if records:
-            self.messages.show(
-                f"{len(records)} stored response{'s' if len(records) != 1 else ''}"
-                " of this session could not be read and "
-                f"{'are' if len(records) != 1 else 'is'} left out of the view "
-                "(details in the app log).",
-                "warning",
-            )
 
     def _tick(self) -> None:
         if self.auto.value and self.code is not None:
             self._safe(self.refresh)(False)
 
     def refresh(self, force: bool = False) -> bool:
-        """Read the store; redraw if anything changed (or ``force``). Returns whether it
+        """Read the store; redraw if anything shown changed (or ``force``). Returns whether it
         redrew. Cheap when nothing changed: a few queries and a comparison."""
         if self.code is None:
             return False
         t0, c0 = time.perf_counter(), time.process_time()
         try:
-            data = self.read()
+            changed = self.model.poll(force=force)
         except StoreError as exc:
             self._stale = True
             self.updated.value = (
@@ -599,25 +515,14 @@ class SessionApp:
                 f"{esc(exc)}. Trying again.</span>"
             )
             return False
-        assert data is not None
-        fp = _fingerprint(data)
-        changed = force or fp != self._fp
         if changed:
-            self._fp = fp
-            self.data = data
-            self._render(data, force=force)
-        self.stats.polls += 1
-        self.stats.last_poll_wall = time.perf_counter() - t0
-        self.stats.last_poll_cpu = time.process_time() - c0
-        if changed:
-            self.stats.renders += 1
-            self.stats.last_render_wall = self.stats.last_poll_wall
-            self.stats.last_render_cpu = self.stats.last_poll_cpu
+            self._render(self.model.live_view(), force=force)
+        self.stats.record(time.perf_counter() - t0, time.process_time() - c0, rendered=changed)
         if changed or self._stale:
             self._stale = False
             # Only on change: a page that sends nothing while the room is quiet lets Voila cull
             # the kernel once the trainer has closed the tab (iopub traffic counts as activity).
-            n = len(data.responses)
+            n = len(self.model.data.responses) if self.model.data is not None else 0
             every = f"; checking every {self.timer.interval:g} s" if self.auto.value else ""
             self.updated.value = (
                 f"<small>{n} submission{'s' if n != 1 else ''} &middot; last "
@@ -625,58 +530,46 @@ class SessionApp:
             )
         return changed
 
-    def _render(self, data: SessionData, *, force: bool) -> None:
-        s = data.session
-        self._render_banner(data)
+    def _render(self, view: LiveView, *, force: bool) -> None:
+        s = view.session
+        self._render_banner(view)
         self.reveal_button.description = "Hide key" if s.revealed else "Reveal key"
         self.reveal_button.button_style = "warning" if s.revealed else ""
         self.close_button.description = "Close session" if s.is_open else "Reopen session"
         self.close_button.icon = "lock" if s.is_open else "unlock"
-        att = attendance(data.participants, data.drafts, data.responses, anonymise=s.anonymise)
-        self.attendance.value = attendance_html(att)
-        self.people.value = people_html(att)
-        self._render_room(data, force=force)
-        self._render_survey(data)
+        self.attendance.value = attendance_html(view.attendance)
+        self.people.value = people_html(view.attendance)
+        self._render_room(view.case, force=force)
+        self._render_survey(view.survey)
 
-    def _render_banner(self, data: SessionData) -> None:
-        s = data.session
-        url = join_url(s.code, self.trainee_url)
+    def _render_banner(self, view: LiveView) -> None:
+        s, url = view.session, view.url
         status = (
             f'<span class="arms-session-status-{esc(s.status)}">'
             f"{'open' if s.is_open else 'closed: nobody new can join'}</span>"
         )
         key = "key revealed" if s.revealed else "key hidden"
-        cases = ", ".join(data.vignettes[v].title for v in data.case_ids)
         self.banner.value = (
             f'<div>Join code</div><div class="arms-session-code">{esc(s.code)}</div>'
             f'<div class="arms-session-url">Trainees scan the QR code or open<br>'
             f'<a href="{esc(url)}" target="_blank">{esc(url)}</a></div>'
             f"<p>{status} &middot; {esc(s.mode)} exercise &middot; {key} &middot; "
-            f"names {'anonymised' if s.anonymise else 'shown'}<br><small>{esc(cases)}"
+            f"names {'anonymised' if s.anonymise else 'shown'}<br><small>{esc(', '.join(view.case_titles))}"
             "</small></p>"
         )
         if self._qr_for != url:
             self.qr.value = qr_png(url)
             self._qr_for = url
 
-    def _render_room(self, data: SessionData, *, force: bool) -> None:
-        vid = self.case
-        if vid is None or vid not in data.frameworks:
+    def _render_room(self, case: CaseView | None, *, force: bool) -> None:
+        if case is None:
             self.chart_note.value = '<p class="arms-session-empty">No case to show.</p>'
             self.chart.value, self.prompts.value, self.choices.value = b"", "", ""
             self.chart.layout.display = "none"
             self.key_table.value = ""
             return
-        fw, v = data.frameworks[vid], data.vignettes[vid]
-        revealed = data.session.revealed
-        key = data.keys.get(vid) if revealed else None
-        room = summarise(data.responses, fw, vignette_id=vid, key=key)
-        chart_key = (
-            vid,
-            self.layout_toggle.value,
-            key is not None,
-            tuple(str(r.response_id) for r in data.responses if r.vignette_id == vid),
-        )
+        room, fw, v = case.room, case.framework, case.vignette
+        chart_key = (v.id, self.layout_toggle.value, room.revealed, case.response_ids)
         if force or chart_key != self._chart_key:
             from arms_training.plots.session import figure_png, rating_distribution_figure
 
@@ -697,20 +590,16 @@ class SessionApp:
                     "one.</p>"
                 )
         self.key_table.value = key_table_html(room, fw)
-        self.prompts.value = prompts_html(prompts(room, vignette=v), fw)
+        self.prompts.value = prompts_html(case.prompts, fw)
         self.choices.value = choices_html(room, fw)
 
-    def _render_survey(self, data: SessionData) -> None:
-        key = tuple((r.get("trainee_id"), str(r.get("submitted_at"))) for r in data.survey_rows)
-        if key == self._survey_key:
+    def _render_survey(self, survey: SurveyView) -> None:
+        if survey.fingerprint == self._survey_key:
             return
-        self._survey_key = key
-        summary = summarise_survey(data.survey_rows, self.survey)
+        self._survey_key = survey.fingerprint
+        summary = survey.summary
         self.survey_table.value = survey_table_html(summary, self.survey)
-        # Anonymised sessions attribute comments to an agency only: a numbered name on the
-        # projector could be matched to the person sitting at that seat.
-        names = None if data.session.anonymise else data.names(anonymise=False)
-        self.comments.value = comments_html(summary, names)
+        self.comments.value = comments_html(summary, survey.names)
         if summary.n:
             from arms_training.plots.session import figure_png, survey_figure
 
@@ -723,13 +612,10 @@ class SessionApp:
     # -- export ------------------------------------------------------------------------------
     def export(self) -> None:
         """Build the session pack (HTML) and the responses CSV and offer them as downloads."""
-        data = self.read()
-        if data is None:
+        if self.code is None:
             return
-        rows = self.store.submission_rows(session_code=data.session.code)
-        stored = {r["response_id"]: (r["rescore"] or {}).get("score") or r["score"] for r in rows}
-        data = replace(data, stored_scores=stored)
-        scores = score_responses(data)
+        bundle = self.model.export()
+        data, scores = bundle.data, bundle.scores
         pseudonyms = self.pseudonyms.value
         page = session_pack_html(
             data,
@@ -739,18 +625,17 @@ class SessionApp:
             layout=self.layout_toggle.value,
         )
         table = responses_csv(data, include_pseudonyms=pseudonyms, scores=scores)
-        code = data.session.code
         links = [
             download_link_html(
                 page.encode("utf-8"),
-                f"arms-session-{code}.html",
+                bundle.pack_filename,
                 "text/html;charset=utf-8",
                 "Download the session pack (HTML)",
                 css="arms-session-download-html",
             ),
             download_link_html(
                 ("\ufeff" + table).encode("utf-8"),
-                f"arms-session-{code}-responses.csv",
+                bundle.csv_filename,
                 "text/csv;charset=utf-8",
                 "Download the responses (CSV)",
                 css="arms-session-download-csv",
@@ -760,7 +645,7 @@ class SessionApp:
         note = (
             ""
             if data.session.revealed
-            else (" The key is not revealed, so the pack leaves it out; the CSV carries the scores.")
+            else " The key is not revealed, so the pack leaves it out; the CSV carries the scores."
         )
         self.downloads.value = (
             f"<p>Prepared at {time.strftime('%H:%M:%S')} from {n} "

@@ -30,7 +30,7 @@ from arms_training.session.room import (
     summarise,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 LIB = load_library(REPO)
 FW = framework_by_id("arms-2018")
 V01 = "v01-new-partner"

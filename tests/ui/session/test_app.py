@@ -2,7 +2,7 @@
 off the projector until reveal, and survive bad input?
 
 Plain pytest: set ``.value``, click, read widget state. A real SQLite store on tmp_path, the
-shipped library (v01..v08) and responses built from the keys (tests/test_room.py).
+shipped library (v01..v08) and responses built from the keys (tests/session/test_room.py).
 """
 
 from __future__ import annotations
@@ -36,10 +36,9 @@ from arms_training.ui.session.app import (
     SessionApp,
     join_url,
 )
+from tests.session.test_room import LIB, V01, make_response
 
-from .test_room import LIB, V01, make_response
-
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 V02 = "v02-online-images"
 FW = framework_by_id("arms-2018")
 XSS = "<img src=x onerror=alert(1)>"
@@ -361,12 +360,12 @@ def test_a_response_scored_against_an_older_key_keeps_its_stored_score(store):
     app = started(store)
     r = make_response(session_code=app.code)
     submit(store, r)
-    data = app.read()
+    data = app.model.read()
     old = r.model_copy(update={"key_version": 99})
-    stored = {str(r.response_id): {"total": 12.5}}
-    result = score_responses(replace(data, responses=[old], stored_scores=stored))
+    was = replace(score(r, LIB.keys[V01], FW, vignette=LIB.vignettes[V01]), total=12.5)
+    result = score_responses(replace(data, responses=[old], stored_scores={str(r.response_id): was}))
     assert result[str(r.response_id)].source == "stored"
-    assert result[str(r.response_id)].total == 12.5
+    assert result[str(r.response_id)].total == 12.5 and result[str(r.response_id)].report is was
 
 
 def test_the_pack_has_charts_prompts_and_pseudonyms_only_on_request(store):
@@ -447,9 +446,9 @@ def test_a_database_failure_during_refresh_is_shown_and_the_view_keeps_going(sto
 
             return fail
 
-    app._store = Broken()
+    app.model.store = Broken()
     assert app.refresh() is False and "Could not read the training database" in app.updated.value
-    app._store = store
+    app.model.store = store
     assert app.refresh() is False and "Could not read" not in app.updated.value
     assert "0 submissions" in app.updated.value
 

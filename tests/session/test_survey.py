@@ -22,8 +22,7 @@ from arms_training.session.survey import (
 )
 from arms_training.store import Store, StoreError
 from arms_training.ui.exercise.survey import SurveyView, survey_widgets
-
-from .test_room import make_response
+from tests.session.test_room import make_response
 
 SURVEY = default_survey()
 POLICE = Trainee(id="kestrel", agency="police", role="offender manager")
