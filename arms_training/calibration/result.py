@@ -6,7 +6,8 @@ Scores come from the one scoring module: :mod:`arms_training.scoring.batch` appl
 :mod:`arms_training.scoring.rules` vectorised (and is tested to give score()'s numbers exactly). Bad
 records never stop a batch: they are counted and listed in :attr:`CalibrationTables.bad`.
 
-Pipeline: :func:`load_responses` (or any iterable of Response) -> :func:`responses_frame` ->
+Pipeline: :func:`load_responses` (any source :func:`arms_training.io.sources.read_records`
+reads, or any iterable of Response) -> :func:`responses_frame` ->
 :func:`tables` -> :func:`write_tables`; :func:`load_frames` does the first two in one step, in
 several processes for a large JSONL file. Records sharing a ``response_id`` are scored once:
 :func:`tables` keeps the first copy and counts and lists the rest, as the staff dashboard does
@@ -39,7 +40,6 @@ from arms_training.errors import ContentError, Problem, SettingsError
 from arms_training.framework import Framework, framework_by_id
 from arms_training.io.frames import (
     ResponseFrames,
-    iter_source,
     load_frames,
     load_responses,
     responses_frame,
@@ -58,7 +58,6 @@ __all__ = [
     "responses_frame",
     "load_responses",
     "load_frames",
-    "iter_source",
     "tables",
     "write_tables",
     "safe_cell",
@@ -306,7 +305,7 @@ def tables(
     Parameters
     ----------
     responses : ResponseFrames or iterable of Response (and ContentError)
-        ContentErrors (as :func:`arms_training.responses.iter_responses` yields for bad
+        ContentErrors (as :func:`arms_training.io.sources.read_records` gives for bad
         records) are counted and listed, not raised. Of several records with one
         ``response_id`` only the first is scored; the others are listed in ``duplicates``.
     keys : mapping of vignette id to AnswerKey, or a Library

@@ -1,10 +1,12 @@
 """``arms-training calibrate SOURCE --out DIR [--xlsx FILE] [--report FILE]``: calibration tables
 as CSV plus a summary, optionally as one XLSX workbook and an HTML report.
 
-SOURCE is a JSONL file, a folder of JSON responses or a database URL (``sqlite:///...``,
-``postgresql+psycopg://...``), read through :class:`arms_training.store.Store`. Records sharing a
-``response_id`` are scored once (the first copy; the others are counted and listed), as the staff
-dashboard merges them. The workbook and the report are the dashboard's exports
+SOURCE is anything the staff dashboard imports, read by the same reader
+(:func:`arms_training.io.sources.read_records`, so a bad record is listed with the same words): a
+JSONL file, a JSON file, a CSV export with a ``response`` column, a folder of JSON responses or a
+database URL (``sqlite:///...``, ``postgresql+psycopg://...``). Records sharing a ``response_id``
+are scored once (the first copy; the others are counted and listed), as the staff dashboard
+merges them. The workbook and the report are the dashboard's exports
 (:mod:`arms_training.reports.calibration`). Exit 0 when the tables were written (bad records,
 stored ones included, are listed, not fatal), 1 when nothing could be scored, 2 for a source that
 cannot be read or an output that cannot be written.
@@ -19,7 +21,11 @@ from pathlib import Path
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("source", metavar="SOURCE", help="JSONL file, folder of JSON responses, or database URL")
+    p.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="JSONL, JSON or CSV export, folder of JSON responses, or database URL",
+    )
     p.add_argument(
         "--out",
         type=Path,
@@ -76,26 +82,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         t.add_argument(f"--{name.replace('_', '-')}", type=kind, dest=name, metavar="X")
 
 
-def _is_url(source: str) -> bool:
-    return "://" in source
-
-
-def _from_store(url: str):
-    """``(responses, problems)``: a stored record that no longer validates is a bad record."""
-    try:
-        from arms_training.store import Store
-    except ImportError as exc:
-        raise RuntimeError(f"cannot read {url}: the database store is not available ({exc})") from None
-    store = Store(url)
-    try:
-        return store.submitted_responses(errors="collect")
-    finally:
-        store.close()
-
-
 def _shown_source(source: str) -> str:
     """The source for the report, a database URL without its password."""
-    if not _is_url(source):
+    from arms_training.io.sources import is_database_url
+
+    if not is_database_url(source):
         return source
     try:
         import sqlalchemy as sa
@@ -182,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         write_tables,
     )
     from arms_training.content import load_library
-    from arms_training.errors import ContentError, SettingsError
+    from arms_training.errors import ArmsError, SettingsError
 
     overrides = {
         k: v for k, v in vars(args).items() if k in CalibrationSettings.__dataclass_fields__ and v is not None
@@ -207,18 +198,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"calibrate: {option} {why}", file=sys.stderr)
             return 2
     try:
-        if _is_url(args.source):
-            responses, bad = _from_store(args.source)
-        else:
-            path = Path(args.source)
-            if not path.exists():
-                print(f"calibrate: {path}: no such file or folder", file=sys.stderr)
-                return 2
-            responses, bad = load_frames(path, workers=args.workers, progress=True)
-    except ContentError as exc:
+        responses, bad = load_frames(args.source, workers=args.workers, progress=True)
+    except ArmsError as exc:  # a missing source, one of the wrong kind, the database failing
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001  a database error must not become a traceback
+    except Exception as exc:  # noqa: BLE001  a database driver's error must not become a traceback
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
     try:
