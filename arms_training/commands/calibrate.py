@@ -6,10 +6,11 @@ SOURCE is anything the staff dashboard imports, read by the same reader
 JSONL file, a JSON file, a CSV export with a ``response`` column, a folder of JSON responses or a
 database URL (``sqlite:///...``, ``postgresql+psycopg://...``). Records sharing a ``response_id``
 are scored once (the first copy; the others are counted and listed), as the staff dashboard
-merges them. The workbook and the report are the dashboard's exports
-(:mod:`arms_training.reports.calibration`). Exit 0 when the tables were written (bad records,
-stored ones included, are listed, not fatal), 1 when nothing could be scored, 2 for a source that
-cannot be read or an output that cannot be written.
+merges them. The CSV files, the workbook and the report come from the dashboard's export bundle
+(:class:`arms_training.reports.calibration_bundle.CalibrationBundle`); each file is written whole
+or not at all. Exit 0 when the tables were written (bad records, stored ones included, are listed,
+not fatal), 1 when nothing could be scored, 2 for a source that cannot be read or an output that
+cannot be written.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--xlsx",
         type=Path,
         metavar="FILE",
-        help="also write the same tables as one workbook, a sheet per table",
+        help="also write the dashboard's workbook: a sheet per table, with its factor and plan summaries",
     )
     p.add_argument(
         "--report",
@@ -115,11 +116,6 @@ def _unwritable(path: Path, *, folder: bool = False) -> str | None:
     return None
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-
-
 def _described(args: argparse.Namespace, result) -> list[str]:
     chosen = [
         f"{label} {', '.join(values)}"
@@ -145,35 +141,12 @@ def _described(args: argparse.Namespace, result) -> list[str]:
     ]
 
 
-def _report_html(args: argparse.Namespace, result) -> str:
-    from arms_training.calibration.dashboard import merge_reliability, problem_groups
-    from arms_training.reports.calibration import export_tables, report_html
-
-    extra = {
-        n: v
-        for n, v in (("factor_summary", result.factor_summary), ("plan_findings", result.plan_findings))
-        if v is not None
-    }
-    views = export_tables(result, extra)
-    views["reliability"] = merge_reliability(result.reliability, [])
-    return report_html(
-        views,
-        settings=result.settings,
-        described=_described(args, result),
-        problems=problem_groups([*result.bad, *result.duplicates]),
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    from arms_training.calibration.result import (
-        CalibrationSettings,
-        Filters,
-        load_frames,
-        tables,
-        write_tables,
-    )
+    from arms_training.calibration.result import CalibrationSettings, Filters, load_frames, tables
     from arms_training.content import load_library
     from arms_training.errors import ArmsError, SettingsError
+    from arms_training.io.files import write_atomic
+    from arms_training.reports.calibration_bundle import COMMAND_LINE_CSVS, CalibrationBundle
 
     overrides = {
         k: v for k, v in vars(args).items() if k in CalibrationSettings.__dataclass_fields__ and v is not None
@@ -212,28 +185,28 @@ def run(args: argparse.Namespace) -> int:
             settings=settings,
             filters=filters,
             bad=bad,
-            summaries=args.report is not None,
+            # The workbook and the report carry the dashboard's two summaries.
+            summaries=args.xlsx is not None or args.report is not None,
         )
     except SettingsError as exc:  # a bad filter date
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
     print(result.summary())
+    bundle = CalibrationBundle.of(result, described=_described(args, result))
     try:
-        written = write_tables(result, args.out)
+        written = bundle.write_csvs(args.out, COMMAND_LINE_CSVS, bom=False)
     except OSError as exc:
         print(f"calibrate: cannot write the tables to {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(f"wrote {', '.join(p.name for p in written)} to {args.out}")
     outputs = []
     if args.xlsx is not None:
-        from arms_training.reports.calibration import export_tables, workbook_bytes
-
-        outputs.append((args.xlsx, lambda: workbook_bytes(export_tables(result))))
+        outputs.append((args.xlsx, bundle.workbook))
     if args.report is not None:
-        outputs.append((args.report, lambda: _report_html(args, result).encode("utf-8")))
+        outputs.append((args.report, lambda: bundle.report().encode("utf-8")))
     for path, make in outputs:
         try:
-            _write(path, make())
+            write_atomic(path, make())
         except OSError as exc:
             print(f"calibrate: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
             return 2
