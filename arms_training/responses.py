@@ -7,9 +7,7 @@ submitting.
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +27,6 @@ __all__ = [
     "MAX_TEXT",
     "load_response",
     "parse_response",
-    "iter_responses",
     "new_response",
     "now",
 ]
@@ -136,35 +133,10 @@ def parse_response(data: Any, source: str = "<response>") -> Response:
 
 
 def load_response(path: str | Path) -> Response:
+    """One response file (JSON or YAML); problems name the file and the response id where known.
+
+    For many responses (JSONL, CSV, a folder, a database) see :mod:`arms_training.io.sources`,
+    which reads each record with :func:`parse_response` too.
+    """
     data, _ = read_document(path)
     return parse_response(data, str(path))
-
-
-def iter_responses(path: str | Path) -> Iterator[Response | ContentError]:
-    """Yield each response in a JSONL file or folder of JSON files, or the error for a bad one.
-
-    Bad records are yielded as errors rather than raised so a batch can count and list them and
-    score the rest.
-    """
-    path = Path(path)
-    if path.is_dir():
-        for child in sorted(path.glob("*.json")):
-            try:
-                yield load_response(child)
-            except ContentError as exc:
-                yield exc
-        return
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            source = f"{path}:{lineno}"
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield ContentError.single(source, "", f"malformed JSON: {exc.msg}")
-                continue
-            try:
-                yield parse_response(data, source)
-            except ContentError as exc:
-                yield exc

@@ -36,11 +36,11 @@ from arms_training.calibration.result import (
     load_responses,
     responses_frame,
     tables,
-    write_tables,
 )
 from arms_training.calibration.tabulate import rater_matrix, scored_frame
 from arms_training.content import load_library
 from arms_training.framework import framework_by_id
+from arms_training.reports.calibration_bundle import write_tables
 from arms_training.scoring.batch import score_frames
 
 

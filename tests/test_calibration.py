@@ -24,11 +24,11 @@ from arms_training.calibration.result import (
     safe_cell,
     score_frames,
     tables,
-    write_tables,
 )
 from arms_training.calibration.tabulate import rater_matrix, scored_frame
 from arms_training.content import load_library
 from arms_training.framework import INSUFFICIENT, framework_by_id
+from arms_training.reports.calibration_bundle import write_tables
 from arms_training.responses import Response
 from arms_training.scoring.rules import ScoringError, score, score_response
 

@@ -146,13 +146,13 @@ def test_calibrate_a_folder_of_json_responses(demo_file, tmp_path, capsys):
 
 def test_calibrate_from_a_database_url(demo_file, tmp_path, capsys):
     store_module = pytest.importorskip("arms_training.store")
-    from arms_training.responses import iter_responses
+    from arms_training.io.frames import load_responses
     from arms_training.scoring.rules import score_response
 
     url = f"sqlite:///{tmp_path / 'training.sqlite'}"
     store = store_module.Store(url)
     try:
-        for r in list(iter_responses(demo_file))[:12]:
+        for r in load_responses(demo_file)[0][:12]:
             report = score_response(r, library=LIB)
             store.submit(
                 r, score=report.to_dict(), key_version=report.key_version, framework_version="2018.1"

@@ -19,7 +19,7 @@ from arms_training.calibration.demo_data import (
 )
 from arms_training.content import load_library
 from arms_training.framework import framework_by_id
-from arms_training.responses import iter_responses
+from arms_training.io.frames import load_responses
 from arms_training.scoring.rules import score
 from arms_training.validation.checks import check_response
 
@@ -97,8 +97,8 @@ def test_tendency_is_encoded_in_the_role_and_shows_in_the_scores(cohort):
 def test_write_demo_writes_jsonl_and_manifest(tmp_path):
     out = tmp_path / "demo.jsonl"
     manifest = write_demo(out, 8, 2, seed=3, library=LIB)
-    loaded = list(iter_responses(out))
-    assert len(loaded) == 16 and all(not isinstance(r, Exception) for r in loaded)
+    loaded, problems = load_responses(out)
+    assert len(loaded) == 16 and not problems
     written = json.loads(manifest_path(out).read_text(encoding="utf-8"))
     assert written == manifest
     assert written["tendency_encoding"] == "trainee.role = 'demo:<tendency>'"

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from arms_training.calibration.dashboard import Dashboard, DashboardState
 from arms_training.calibration.demo_data import generate
-from arms_training.calibration.result import TABLE_NAMES, CalibrationSettings, write_tables
+from arms_training.calibration.result import TABLE_NAMES, CalibrationSettings
 from arms_training.content import load_library
 from arms_training.plots import calibration as plots
 from arms_training.reports.calibration import (
@@ -32,6 +32,7 @@ from arms_training.reports.calibration import (
     table_csv,
     workbook_bytes,
 )
+from arms_training.reports.calibration_bundle import write_tables
 
 LIB = load_library()
 XSS = "<script>alert(1)</script>"

@@ -11,7 +11,6 @@ from arms_training.errors import ContentError
 from arms_training.responses import (
     MAX_TEXT,
     Trainee,
-    iter_responses,
     new_response,
     parse_response,
 )
@@ -44,15 +43,6 @@ def test_bad_agency_names_response_and_field(response):
         parse_response(data, "upload.json")
     text = str(err.value)
     assert str(response.response_id) in text and "trainee.agency" in text
-
-
-def test_jsonl_batch_yields_errors_without_stopping(tmp_path, response):
-    path = tmp_path / "batch.jsonl"
-    good = response.to_json()
-    path.write_text(good.replace("\n", "") + "\n{not json\n" + good.replace("\n", "") + "\n")
-    items = list(iter_responses(path))
-    assert [type(i).__name__ for i in items] == ["Response", "ContentError", "Response"]
-    assert "batch.jsonl:2" in str(items[1])
 
 
 def test_shipped_vignettes_are_offered():

@@ -8,7 +8,8 @@ the command line give the same numbers for the same responses and filters (each 
 scored on its own, so scoring everything then filtering equals filtering then scoring).
 
 Import (:meth:`Dashboard.import_path`, :meth:`Dashboard.import_bytes`, :meth:`Dashboard.load_store`)
-    The readers are in :mod:`arms_training.io.readers`. Responses are merged by
+    Sources are read by :func:`arms_training.io.sources.read_records`, as the command line reads
+    them (same records, same problems, named the same way). Responses are merged by
     ``response_id``: the first copy seen is kept, later copies are counted as duplicates. Bad
     records are counted and listed, never fatal. ``progress(fraction, label)`` is called as
     records are read.
@@ -38,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from arms_training import agreement
+from arms_training.calibration.imports import ImportReport, Records
 from arms_training.calibration.result import (
     DIRECTION_MIN,
     FINDING_LABELS,
@@ -58,17 +60,10 @@ from arms_training.calibration.tabulate import (
     scored_frame,
 )
 from arms_training.content import Library, load_library
-from arms_training.errors import ContentError, Problem
+from arms_training.errors import ContentError, Problem, SourceError
 from arms_training.framework import Framework, framework_by_id
 from arms_training.io.frames import ResponseFrames, concat_frames, paused_gc, responses_frame
-from arms_training.io.readers import (
-    ImportReport,
-    Progress,
-    Records,
-    SourceError,
-    read_bytes,
-    read_path,
-)
+from arms_training.io.sources import Progress, Record, read_records
 from arms_training.responses import Response
 from arms_training.scoring.batch import BatchScores, score_frames
 from arms_training.scoring.report import ScoreReport
@@ -191,45 +186,30 @@ class Dashboard:
     def import_path(self, path: str | Path, *, progress: Progress | None = None) -> ImportReport:
         """Import a JSONL/JSON/CSV file or a folder of JSON files on this server."""
         path = Path(path).expanduser()
-        return self._import(read_path(path, progress), path.name or str(path), progress)
+        return self._import(read_records(path, progress=progress), path.name or str(path), progress)
 
     def import_bytes(self, content: bytes, name: str, *, progress: Progress | None = None) -> ImportReport:
         """Import an uploaded file's content (``name`` decides the format with the content)."""
-        return self._import(read_bytes(content, name, progress), name, progress)
+        return self._import(read_records(content, name=name, progress=progress), name, progress)
 
     def load_store(self, store, *, progress: Progress | None = None) -> ImportReport:
         """Every submitted response in ``store`` (a :class:`arms_training.store.Store`); a stored
         record that no longer validates is listed as a bad record, like a bad line of a file."""
-        if progress is not None:
-            progress(0.0, "reading the training database")
-        responses, problems = store.submitted_responses(errors="collect")
-        items = [(r, r.model_dump_json().encode()) for r in responses]
-        by_record: dict[str, list[Problem]] = {}
-        for p in problems:
-            by_record.setdefault(p.path, []).append(p)
-        items += [(ContentError(ps), b"") for ps in by_record.values()]
-        return self._import(items, "training database", progress, total=len(items))
+        return self._import(read_records(store, progress=progress), "training database", progress)
 
     def import_responses(
         self, responses: Iterable[Response], name: str = "responses", *, progress: Progress | None = None
     ) -> ImportReport:
-        items = ((r, r.model_dump_json().encode()) for r in responses)
-        return self._import(items, name, progress)
+        return self._import((Record(r, b"") for r in responses), name, progress)
 
-    def _import(
-        self,
-        items: Iterable[tuple[Response | ContentError, bytes]],
-        name: str,
-        progress: Progress | None,
-        total: int | None = None,
-    ) -> ImportReport:
+    def _import(self, records: Iterable[Record], name: str, progress: Progress | None) -> ImportReport:
         report = ImportReport(name)
         new_ids: set[str] = set()
         chunk: list[Response] = []
         texts: list[bytes] = []
         parts: list[ResponseFrames] = []
         with paused_gc():
-            for item, text in items:
+            for item, text in records:
                 report.n_records += 1
                 if isinstance(item, ContentError):
                     report.problems.extend(item.problems)
@@ -240,12 +220,11 @@ class Dashboard:
                     continue
                 new_ids.add(rid)
                 chunk.append(item)
-                texts.append(text)
+                # Where the source held no JSON text of the record's own, keep the model's.
+                texts.append(text or item.model_dump_json().encode())
                 if len(chunk) >= CHUNK:
                     parts.append(self._frame_chunk(chunk))
                     chunk = []
-                    if progress is not None and total:
-                        progress(report.n_records / total, f"reading {name}")
             if chunk:
                 parts.append(self._frame_chunk(chunk))
         report.n_new = sum(len(p) for p in parts)

@@ -6,9 +6,11 @@ Scores come from the one scoring module: :mod:`arms_training.scoring.batch` appl
 :mod:`arms_training.scoring.rules` vectorised (and is tested to give score()'s numbers exactly). Bad
 records never stop a batch: they are counted and listed in :attr:`CalibrationTables.bad`.
 
-Pipeline: :func:`load_responses` (or any iterable of Response) -> :func:`responses_frame` ->
-:func:`tables` -> :func:`write_tables`; :func:`load_frames` does the first two in one step, in
-several processes for a large JSONL file. Records sharing a ``response_id`` are scored once:
+Pipeline: :func:`load_responses` (any source :func:`arms_training.io.sources.read_records`
+reads, or any iterable of Response) -> :func:`responses_frame` -> :func:`tables` -> the exports
+(:class:`arms_training.reports.calibration_bundle.CalibrationBundle`); :func:`load_frames` does
+the first two in one step, in several processes for a large JSONL file. Records sharing a
+``response_id`` are scored once:
 :func:`tables` keeps the first copy and counts and lists the rest, as the staff dashboard does
 when it merges sources.
 """
@@ -19,7 +21,6 @@ import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -39,7 +40,6 @@ from arms_training.errors import ContentError, Problem, SettingsError
 from arms_training.framework import Framework, framework_by_id
 from arms_training.io.frames import (
     ResponseFrames,
-    iter_source,
     load_frames,
     load_responses,
     responses_frame,
@@ -58,9 +58,7 @@ __all__ = [
     "responses_frame",
     "load_responses",
     "load_frames",
-    "iter_source",
     "tables",
-    "write_tables",
     "safe_cell",
     "safe_frame",
     "BatchScores",
@@ -306,7 +304,7 @@ def tables(
     Parameters
     ----------
     responses : ResponseFrames or iterable of Response (and ContentError)
-        ContentErrors (as :func:`arms_training.responses.iter_responses` yields for bad
+        ContentErrors (as :func:`arms_training.io.sources.read_records` gives for bad
         records) are counted and listed, not raised. Of several records with one
         ``response_id`` only the first is scored; the others are listed in ``duplicates``.
     keys : mapping of vignette id to AnswerKey, or a Library
@@ -322,8 +320,8 @@ def tables(
         Problems already found while loading (from :func:`load_responses`), to count and list
         with the rest; records are counted by distinct source.
     summaries : bool
-        Also build ``factor_summary`` and ``plan_findings`` (the HTML report's extra views);
-        off by default, as the CSV tables do not need them.
+        Also build ``factor_summary`` and ``plan_findings`` (the dashboard's extra views, in
+        the workbook and the HTML report); off by default, as the CSV tables do not need them.
 
     Returns
     -------
@@ -478,21 +476,3 @@ def bad_records_frame(result: CalibrationTables) -> pd.DataFrame:
         [(p.path, p.field, p.message) for p in [*result.bad, *result.duplicates]],
         columns=["record", "field", "problem"],
     )
-
-
-def write_tables(result: CalibrationTables, out_dir: str | Path) -> list[Path]:
-    """Write ``<table>.csv`` for each of :data:`TABLE_NAMES`, plus ``bad_records.csv`` (records
-    left out, then duplicates skipped: :func:`bad_records_frame`).
-
-    Every text cell passes through :func:`safe_cell` (formula-injection guard) because quality
-    leads open these files in Excel.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    bad = bad_records_frame(result)
-    for name, frame in [*((n, result.table(n)) for n in TABLE_NAMES), ("bad_records", bad)]:
-        path = out / f"{name}.csv"
-        safe_frame(frame).to_csv(path, index=False, float_format="%.6g")
-        written.append(path)
-    return written

@@ -1,13 +1,16 @@
 """``arms-training calibrate SOURCE --out DIR [--xlsx FILE] [--report FILE]``: calibration tables
 as CSV plus a summary, optionally as one XLSX workbook and an HTML report.
 
-SOURCE is a JSONL file, a folder of JSON responses or a database URL (``sqlite:///...``,
-``postgresql+psycopg://...``), read through :class:`arms_training.store.Store`. Records sharing a
-``response_id`` are scored once (the first copy; the others are counted and listed), as the staff
-dashboard merges them. The workbook and the report are the dashboard's exports
-(:mod:`arms_training.reports.calibration`). Exit 0 when the tables were written (bad records,
-stored ones included, are listed, not fatal), 1 when nothing could be scored, 2 for a source that
-cannot be read or an output that cannot be written.
+SOURCE is anything the staff dashboard imports, read by the same reader
+(:func:`arms_training.io.sources.read_records`, so a bad record is listed with the same words): a
+JSONL file, a JSON file, a CSV export with a ``response`` column, a folder of JSON responses or a
+database URL (``sqlite:///...``, ``postgresql+psycopg://...``). Records sharing a ``response_id``
+are scored once (the first copy; the others are counted and listed), as the staff dashboard
+merges them. The CSV files, the workbook and the report come from the dashboard's export bundle
+(:class:`arms_training.reports.calibration_bundle.CalibrationBundle`); each file is written whole
+or not at all. Exit 0 when the tables were written (bad records, stored ones included, are listed,
+not fatal), 1 when nothing could be scored, 2 for a source that cannot be read or an output that
+cannot be written.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from pathlib import Path
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("source", metavar="SOURCE", help="JSONL file, folder of JSON responses, or database URL")
+    p.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="JSONL, JSON or CSV export, folder of JSON responses, or database URL",
+    )
     p.add_argument(
         "--out",
         type=Path,
@@ -32,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--xlsx",
         type=Path,
         metavar="FILE",
-        help="also write the same tables as one workbook, a sheet per table",
+        help="also write the dashboard's workbook: a sheet per table, with its factor and plan summaries",
     )
     p.add_argument(
         "--report",
@@ -76,26 +83,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         t.add_argument(f"--{name.replace('_', '-')}", type=kind, dest=name, metavar="X")
 
 
-def _is_url(source: str) -> bool:
-    return "://" in source
-
-
-def _from_store(url: str):
-    """``(responses, problems)``: a stored record that no longer validates is a bad record."""
-    try:
-        from arms_training.store import Store
-    except ImportError as exc:
-        raise RuntimeError(f"cannot read {url}: the database store is not available ({exc})") from None
-    store = Store(url)
-    try:
-        return store.submitted_responses(errors="collect")
-    finally:
-        store.close()
-
-
 def _shown_source(source: str) -> str:
     """The source for the report, a database URL without its password."""
-    if not _is_url(source):
+    from arms_training.io.sources import is_database_url
+
+    if not is_database_url(source):
         return source
     try:
         import sqlalchemy as sa
@@ -124,11 +116,6 @@ def _unwritable(path: Path, *, folder: bool = False) -> str | None:
     return None
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-
-
 def _described(args: argparse.Namespace, result) -> list[str]:
     chosen = [
         f"{label} {', '.join(values)}"
@@ -154,35 +141,12 @@ def _described(args: argparse.Namespace, result) -> list[str]:
     ]
 
 
-def _report_html(args: argparse.Namespace, result) -> str:
-    from arms_training.calibration.dashboard import merge_reliability, problem_groups
-    from arms_training.reports.calibration import export_tables, report_html
-
-    extra = {
-        n: v
-        for n, v in (("factor_summary", result.factor_summary), ("plan_findings", result.plan_findings))
-        if v is not None
-    }
-    views = export_tables(result, extra)
-    views["reliability"] = merge_reliability(result.reliability, [])
-    return report_html(
-        views,
-        settings=result.settings,
-        described=_described(args, result),
-        problems=problem_groups([*result.bad, *result.duplicates]),
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    from arms_training.calibration.result import (
-        CalibrationSettings,
-        Filters,
-        load_frames,
-        tables,
-        write_tables,
-    )
+    from arms_training.calibration.result import CalibrationSettings, Filters, load_frames, tables
     from arms_training.content import load_library
-    from arms_training.errors import ContentError, SettingsError
+    from arms_training.errors import ArmsError, SettingsError
+    from arms_training.io.files import write_atomic
+    from arms_training.reports.calibration_bundle import COMMAND_LINE_CSVS, CalibrationBundle
 
     overrides = {
         k: v for k, v in vars(args).items() if k in CalibrationSettings.__dataclass_fields__ and v is not None
@@ -207,18 +171,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"calibrate: {option} {why}", file=sys.stderr)
             return 2
     try:
-        if _is_url(args.source):
-            responses, bad = _from_store(args.source)
-        else:
-            path = Path(args.source)
-            if not path.exists():
-                print(f"calibrate: {path}: no such file or folder", file=sys.stderr)
-                return 2
-            responses, bad = load_frames(path, workers=args.workers, progress=True)
-    except ContentError as exc:
+        responses, bad = load_frames(args.source, workers=args.workers, progress=True)
+    except ArmsError as exc:  # a missing source, one of the wrong kind, the database failing
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001  a database error must not become a traceback
+    except Exception as exc:  # noqa: BLE001  a database driver's error must not become a traceback
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
     try:
@@ -228,28 +185,28 @@ def run(args: argparse.Namespace) -> int:
             settings=settings,
             filters=filters,
             bad=bad,
-            summaries=args.report is not None,
+            # The workbook and the report carry the dashboard's two summaries.
+            summaries=args.xlsx is not None or args.report is not None,
         )
     except SettingsError as exc:  # a bad filter date
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
     print(result.summary())
+    bundle = CalibrationBundle.of(result, described=_described(args, result))
     try:
-        written = write_tables(result, args.out)
+        written = bundle.write_csvs(args.out, COMMAND_LINE_CSVS, bom=False)
     except OSError as exc:
         print(f"calibrate: cannot write the tables to {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(f"wrote {', '.join(p.name for p in written)} to {args.out}")
     outputs = []
     if args.xlsx is not None:
-        from arms_training.reports.calibration import export_tables, workbook_bytes
-
-        outputs.append((args.xlsx, lambda: workbook_bytes(export_tables(result))))
+        outputs.append((args.xlsx, bundle.workbook))
     if args.report is not None:
-        outputs.append((args.report, lambda: _report_html(args, result).encode("utf-8")))
+        outputs.append((args.report, lambda: bundle.report().encode("utf-8")))
     for path, make in outputs:
         try:
-            _write(path, make())
+            write_atomic(path, make())
         except OSError as exc:
             print(f"calibrate: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
             return 2

@@ -1,29 +1,42 @@
 """Many responses as pandas frames, and the fast loader behind ``arms-training calibrate``.
 
 One Python pass over the responses pulls out what calibration needs; every later step is
-vectorised over these frames.
+vectorised over these frames. Records are read by the one reader,
+:func:`arms_training.io.sources.read_records`; a large JSONL file is cut into pieces read in
+worker processes with the reader's own parse functions, so the records and their problems are
+the same either way.
 """
 
 from __future__ import annotations
 
 import gc
-import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import chain, compress, repeat
 from operator import is_not, itemgetter
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
-from arms_training.errors import ContentError, Problem
+from arms_training.errors import ContentError, Problem, SourceError
 from arms_training.framework import INSUFFICIENT
-from arms_training.responses import MAX_TEXT, Response, iter_responses, parse_response
+from arms_training.io.sources import (
+    BOM,
+    Source,
+    is_database_url,
+    jsonl_record,
+    line_name,
+    parse_json,
+    quick_parse,
+    read_records,
+    sniff,
+)
+from arms_training.responses import Response
 
 __all__ = [
     "ResponseFrames",
@@ -32,7 +45,6 @@ __all__ = [
     "concat_frames",
     "load_responses",
     "load_frames",
-    "iter_source",
     "paused_gc",
     "ACTION_FIELDS",
 ]
@@ -388,103 +400,63 @@ def _responses_frame(objects: list[Response]) -> ResponseFrames:
 # ------------------------------------------------------------------------------------ loading
 
 
-def _parse_line(line: str, source: str) -> Response:
-    # pydantic-core parses and validates JSON in one step, about twice as fast as json.loads
-    # followed by model_validate; on failure the shared parse_response builds the same
-    # problems iter_responses reports, so both loaders list a bad record identically.
-    try:
-        response = _validate_json(line)
-    except ValidationError:
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ContentError.single(source, "", f"malformed JSON: {exc.msg}") from None
-        return parse_response(data, source)
-    if _long_notes(response):
-        return parse_response(json.loads(line), source)
-    return response
+class _Bar:
+    """A tqdm bar on stderr driven by ``progress(fraction, label)`` calls (the readers' progress
+    callback); tqdm leaves it off when stderr is not a terminal, so CI logs stay clean."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=100,
+            disable=None,
+            desc="loading responses",
+            leave=False,
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}",
+        )
+
+    def __call__(self, fraction: float, label: str) -> None:
+        step = int(100 * min(max(fraction, 0.0), 1.0)) - self.bar.n
+        if step > 0:
+            self.bar.update(step)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
-def _quick(raw: bytes) -> Response | None:
-    """The response on a JSONL line (bytes) when it is valid, else None: then _parse_line on
-    the decoded line says why. pydantic-core rejects bytes that are not UTF-8, so a line it
-    accepts reads the same as its decoded text, and the bytes need no decoding."""
-    try:
-        response = _validate_json(raw)
-    except ValidationError:
-        return None
-    return None if _long_notes(response) else response
-
-
-def _long_notes(response: Response) -> bool:
-    notes = response.notes
-    return bool(notes) and any(len(text) > MAX_TEXT for text in notes.values())
-
-
-# Response.model_validate_json without its per-call Python wrapper.
-_validate_json = Response.__pydantic_validator__.validate_json
-
-
-def iter_source(path: str | Path, *, progress: bool = False) -> Iterator[Response | ContentError]:
-    """Like :func:`arms_training.responses.iter_responses` (same records, same problems), with a
-    faster JSONL path and an optional tqdm bar on stderr."""
-    path = Path(path)
-    if path.is_dir():
-        files = sorted(path.glob("*.json"))
-        bar = _bar(progress, total=len(files), unit="file")
-        for item in iter_responses(path):
-            bar.update(1)
-            yield item
-        bar.close()
-        return
-    bar = _bar(progress, total=path.stat().st_size, unit="B", unit_scale=True)
-    pending = 0
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            pending += len(raw)
-            if lineno % 2000 == 0:  # a bar update per line would cost more than the parse
-                bar.update(pending)
-                pending = 0
-            response = _quick(raw)
-            if response is not None:
-                yield response
-                continue
-            line = raw.decode("utf-8", errors="replace")
-            if not line.strip():
-                continue
-            try:
-                yield _parse_line(line, f"{path}:{lineno}")
-            except ContentError as exc:
-                yield exc
-    bar.update(pending)
-    bar.close()
-
-
-def _bar(enabled: bool, **kwargs):
-    from tqdm import tqdm
-
-    # disable=None turns the bar off when stderr is not a terminal (CI logs stay clean).
-    return tqdm(disable=None if enabled else True, desc="loading responses", leave=False, **kwargs)
+def _is_source(source: object) -> bool:
+    return isinstance(source, str | os.PathLike | bytes) or hasattr(source, "submitted_responses")
 
 
 def load_responses(
-    source: str | Path | Iterable[Response | ContentError], *, progress: bool = False
+    source: Source | Iterable[Response | ContentError], *, progress: bool = False
 ) -> tuple[list[Response], list[Problem]]:
-    """Load responses from a JSONL file, a folder of JSON files or an iterable of responses
-    (and ContentErrors, as :func:`iter_responses` yields); return ``(responses, problems)``.
+    """Load responses from any source :func:`~arms_training.io.sources.read_records` reads (a
+    JSONL, JSON or CSV file, a folder of JSON files, a database URL), or from an iterable of
+    responses (and ContentErrors for bad records); return ``(responses, problems)``.
 
     Bad records are never raised: their problems are returned so a batch can count and list
-    them and carry on with the rest.
+    them and carry on with the rest. ``progress`` shows a bar on stderr (when it is a terminal).
     """
-    items = iter_source(source, progress=progress) if isinstance(source, str | Path) else source
+    bar = None
+    items: Iterable[Response | ContentError]
+    if _is_source(source):
+        bar = _Bar() if progress else None
+        items = (r.item for r in read_records(cast(Source, source), progress=bar))
+    else:
+        items = cast(Iterable[Response | ContentError], source)
     good: list[Response] = []
     bad: list[Problem] = []
-    with paused_gc():
-        for item in items:
-            if isinstance(item, ContentError):
-                bad.extend(item.problems)
-            else:
-                good.append(item)
+    try:
+        with paused_gc():
+            for item in items:
+                if isinstance(item, ContentError):
+                    bad.extend(item.problems)
+                else:
+                    good.append(item)
+    finally:
+        if bar is not None:
+            bar.close()
     return good, bad
 
 
@@ -564,8 +536,8 @@ class _LazyObjects(Sequence):
     def __getitem__(self, i):  # type: ignore[override]
         with self.path.open("rb") as fh:
             fh.seek(int(self.offsets[i]))
-            line = fh.readline().decode("utf-8", errors="replace")
-        return _parse_line(line, f"{self.path}:{int(self.lines[i])}")
+            raw = fh.readline()
+        return parse_json(raw, line_name(str(self.path), int(self.lines[i])))
 
     def take(self, rows: np.ndarray) -> _LazyObjects:
         return _LazyObjects(self.path, self.offsets[rows], self.lines[rows])
@@ -609,16 +581,17 @@ def _load_chunk_items(path: str, start: int, end: int):
                 break
             lineno += 1
             at, pos = pos, pos + len(raw)
-            response = _quick(raw)
+            if at == 0 and raw.startswith(BOM):  # as the serial reader: the file's mark, not data
+                raw, at = raw[len(BOM) :], len(BOM)
+            response = quick_parse(raw)
             if response is None:
-                line = raw.decode("utf-8", errors="replace")
-                if not line.strip():
+                record = jsonl_record(raw, path, lineno)
+                if record is None:  # a blank line
                     continue
-                try:
-                    response = _parse_line(line, f"{path}:{lineno}")
-                except ContentError as exc:
-                    bad.append((lineno, exc.problems))
+                if isinstance(record.item, ContentError):
+                    bad.append((lineno, record.item.problems))
                     continue
+                response = record.item
             add(response)
             offsets.append(at)
             lines.append(lineno)
@@ -628,7 +601,7 @@ def _load_chunk_items(path: str, start: int, end: int):
 
 def _renumber(problems: list[Problem], path: str, lineno: int, shift: int) -> list[Problem]:
     """Problems of the record at a piece's line ``lineno``, named by its line in the file."""
-    local, actual = f"{path}:{lineno}", f"{path}:{lineno + shift}"
+    local, actual = line_name(path, lineno), line_name(path, lineno + shift)
     return [
         replace(p, path=actual + p.path[len(local) :]) if p.path.startswith(local) else p for p in problems
     ]
@@ -638,10 +611,26 @@ def _renumber(problems: list[Problem], path: str, lineno: int, shift: int) -> li
 PARALLEL_MIN_BYTES = 8_000_000
 
 
+def _parallel_jsonl(source: Source, workers: int) -> Path | None:
+    """The path of ``source`` when it is a JSONL file worth reading in ``workers`` processes."""
+    if workers < 2 or is_database_url(source) or not isinstance(source, str | os.PathLike):
+        return None
+    path = Path(source)
+    if not path.is_file() or path.stat().st_size < PARALLEL_MIN_BYTES:
+        return None
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    try:
+        return path if sniff(head, str(path)) == "jsonl" else None
+    except SourceError:
+        return None  # the serial reader refuses it with the same message
+
+
 def load_frames(
-    source: str | Path, *, workers: int | None = None, progress: bool = False
+    source: Source, *, workers: int | None = None, progress: bool = False
 ) -> tuple[ResponseFrames, list[Problem]]:
-    """Load a JSONL file or folder straight into :class:`ResponseFrames`, ``(frames, problems)``.
+    """Load any source :func:`load_responses` reads straight into :class:`ResponseFrames`,
+    ``(frames, problems)``.
 
     A JSONL file of at least :data:`PARALLEL_MIN_BYTES` is cut at line ends and validated in
     ``workers`` processes (default: the CPU count, at most 8); each builds its own frames and
@@ -649,11 +638,11 @@ def load_frames(
     ``responses_frame(load_responses(source))``. ``frames.objects`` then re-reads a record
     from the file when asked for it.
     """
-    path = Path(source)
-    workers = workers or min(8, os.cpu_count() or 1)
-    if path.is_dir() or workers < 2 or path.stat().st_size < PARALLEL_MIN_BYTES:
-        good, bad = load_responses(path, progress=progress)
+    path = _parallel_jsonl(source, workers or min(8, os.cpu_count() or 1))
+    if path is None:
+        good, bad = load_responses(source, progress=progress)
         return responses_frame(good), bad
+    workers = workers or min(8, os.cpu_count() or 1)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -661,13 +650,17 @@ def load_frames(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pieces = _chunks(path, workers * 4)
-    bar = _bar(progress, total=len(pieces), unit="chunk")
+    bar = _Bar() if progress else None
     results = []
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for result in pool.map(_load_chunk, [(str(path), *p) for p in pieces]):
-            results.append(result)
-            bar.update(1)
-    bar.close()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for result in pool.map(_load_chunk, [(str(path), *p) for p in pieces]):
+                results.append(result)
+                if bar is not None:
+                    bar(len(results) / len(pieces), "loading responses")
+    finally:
+        if bar is not None:
+            bar.close()
     frames = concat_frames([r[0] for r in results])
     shifts = np.cumsum([0, *(r[4] for r in results[:-1])])
     frames.objects = _LazyObjects(

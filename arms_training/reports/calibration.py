@@ -2,9 +2,10 @@
 the figures embedded, suitable to attach to a quality-assurance record.
 
 Spreadsheet cells go through :func:`arms_training.io.spreadsheet.safe_frame` (a trainee id such as
-``=HYPERLINK(...)`` stays text in Excel); CSV is written exactly as ``arms-training calibrate``
-writes it (:func:`arms_training.calibration.result.write_tables`: same columns, ``%.6g`` numbers), with
-a UTF-8 byte-order mark so Excel reads accents. In HTML every value is escaped.
+``=HYPERLINK(...)`` stays text in Excel); CSV has the same columns and ``%.6g`` numbers whether
+``arms-training calibrate`` writes it or the dashboard offers it (with a UTF-8 byte-order mark so
+Excel reads accents). In HTML every value is escaped. These are the encodings; the files of one
+calibration are put together once, in :mod:`arms_training.reports.calibration_bundle`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ __all__ = [
     "export_tables",
     "table_csv",
     "csv_bytes",
-    "write_csvs",
     "workbook_bytes",
     "frame_html",
     "cell_html",
@@ -87,27 +87,13 @@ def export_tables(
 
 
 def table_csv(frame: pd.DataFrame) -> str:
-    """One table as CSV text, formula-guarded, exactly as ``write_tables`` writes a file."""
+    """One table as CSV text, formula-guarded, numbers as ``%.6g``."""
     return safe_frame(frame).to_csv(index=False, float_format="%.6g")
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """:func:`table_csv` as UTF-8 with a byte-order mark (Excel then reads accents)."""
     return ("\ufeff" + table_csv(frame)).encode("utf-8")
-
-
-def write_csvs(tables: Mapping[str, pd.DataFrame], out_dir) -> list:
-    """``<name>.csv`` for each table in ``out_dir``; returns the paths."""
-    from pathlib import Path
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, frame in tables.items():
-        path = out / f"{name}.csv"
-        path.write_bytes(csv_bytes(frame))
-        paths.append(path)
-    return paths
 
 
 def _xlsx_value(value: Any) -> Any:

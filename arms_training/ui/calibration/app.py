@@ -19,14 +19,8 @@ import ipywidgets as w
 
 from arms_training.calibration.dashboard import Dashboard, ImportReport, problem_groups
 from arms_training.errors import ArmsError, StoreError
-from arms_training.reports.calibration import (
-    csv_bytes,
-    esc,
-    export_tables,
-    report_figures,
-    report_html,
-    workbook_bytes,
-)
+from arms_training.reports.calibration import esc
+from arms_training.reports.calibration_bundle import SUMMARY_NAMES, CalibrationBundle
 from arms_training.reports.session import download_link_html
 from arms_training.ui.base import guard
 from arms_training.ui.calibration.views import (
@@ -411,17 +405,11 @@ class CalibrationApp:
         self._progress(0.0, "reliability")
         d = self.dash
         result = d.result(progress=self._progress)
-        tables = export_tables(
-            result, {"factor_summary": d.view("factor_summary"), "plan_findings": d.view("plan_findings")}
+        bundle = CalibrationBundle.of(
+            result, {n: d.view(n) for n in SUMMARY_NAMES}, described=self.described()
         )
         self._progress(0.5, "figures and the report")
-        page = report_html(
-            tables,
-            figures=report_figures(tables, d.state.settings),
-            settings=d.state.settings,
-            described=self.described(),
-            problems=problem_groups(d.problems),
-        )
+        page = bundle.report()
         self._progress(0.8, "the XLSX workbook")
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         links = [
@@ -433,7 +421,7 @@ class CalibrationApp:
                 css="arms-cal-download-html",
             ),
             download_link_html(
-                workbook_bytes(tables),
+                bundle.workbook(),
                 f"arms-calibration-{stamp}.xlsx",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 "All tables (XLSX)",
@@ -442,13 +430,13 @@ class CalibrationApp:
         ]
         links += [
             download_link_html(
-                csv_bytes(t),
+                data,
                 f"arms-calibration-{stamp}-{n}.csv",
                 "text/csv;charset=utf-8",
                 f"{n}.csv",
                 css=f"arms-cal-download-csv-{n}",
             )
-            for n, t in tables.items()
+            for n, data in bundle.csv_files().items()
         ]
         self.downloads.value = (
             f"<p>Prepared {esc(stamp)} from {len(d.subset())} responses.</p>" + " &middot; ".join(links)

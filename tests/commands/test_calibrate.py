@@ -1,12 +1,13 @@
 """``arms-training calibrate``: are duplicate response ids scored once, do ``--xlsx`` and
-``--report`` write safe, complete files (or fail clearly), and does a stored record that no
-longer validates become a listed bad record instead of a crash?"""
+``--report`` write safe, complete files (or fail clearly, leaving what was there), and does a
+stored record that no longer validates become a listed bad record instead of a crash?"""
 
 from __future__ import annotations
 
 import csv
 import html
 import json
+import os
 
 import pytest
 import sqlalchemy as sa
@@ -107,7 +108,9 @@ def exported(demo, tmp_path_factory):
 
 def test_the_workbook_holds_every_table_with_formula_text_kept_inert(exported):
     book = load_workbook(exported / "book" / "calibration.xlsx")
-    assert book.sheetnames == [*TABLE_NAMES, "bad_records"]
+    # The dashboard's workbook: the six tables, its two summaries, the records not scored.
+    assert book.sheetnames == [*TABLE_NAMES, "factor_summary", "plan_findings", "bad_records"]
+    assert book["factor_summary"].max_row > 1 and book["plan_findings"].max_row > 1
     for name in TABLE_NAMES:
         rows = read_csv(exported / "tables" / f"{name}.csv")
         assert book[name].max_row == len(rows) + 1, name
@@ -119,6 +122,19 @@ def test_the_workbook_holds_every_table_with_formula_text_kept_inert(exported):
     assert evil[0]["flagged"] is True
     assert all(c.data_type != "f" for sheet in book for row in sheet.iter_rows() for c in row)
     assert [c.value for c in book["bad_records"]["C"]][1].startswith("malformed JSON")
+
+
+def test_the_workbook_alone_carries_the_dashboards_summaries(demo, tmp_path):
+    """``--xlsx`` without ``--report`` still computes the two summaries the workbook holds."""
+    source = write_jsonl(tmp_path / "demo.jsonl", [r.to_json().replace("\n", "") for r in demo])
+    book = tmp_path / "calibration.xlsx"
+    argv = ["calibrate", str(source), "--out", str(tmp_path / "t"), "--xlsx", str(book), "--n-boot", "20"]
+    assert main(argv) == 0
+    sheets = load_workbook(book).sheetnames
+    assert sheets == [*TABLE_NAMES, "factor_summary", "plan_findings", "bad_records"]
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == sorted(
+        f"{n}.csv" for n in [*TABLE_NAMES, "bad_records"]
+    )
 
 
 def test_the_report_lists_every_flagged_assessor(exported):
@@ -151,17 +167,34 @@ def test_an_output_that_cannot_be_written_is_a_clear_error(demo, tmp_path, capsy
     assert not (tmp_path / "t").exists()  # checked before any work
 
 
-def test_a_write_that_fails_late_exits_2_naming_the_file(demo, tmp_path, capsys, monkeypatch):
-    from arms_training.commands import calibrate
+def test_a_write_that_fails_late_exits_2_naming_the_file_and_keeps_the_old_one(
+    demo, tmp_path, capsys, monkeypatch
+):
+    """The disk fills up while the workbook is written: the command says so, and the workbook
+    an earlier run wrote is still there, whole; no temporary file is left beside it."""
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs /proc to tell which file is being written")
+    source = write_jsonl(tmp_path / "demo.jsonl", [r.to_json().replace("\n", "") for r in demo])
+    target = tmp_path / "book" / "calibration.xlsx"
+    argv = ["calibrate", str(source), "--out", str(tmp_path / "t"), "--xlsx", str(target)]
+    assert main(argv) == 0
+    before = target.read_bytes()
+    fsync = os.fsync
+    refused = []
 
-    def refuse(path, data):
-        raise PermissionError(13, "Permission denied", str(path))
+    def disk_full_for_the_workbook(fd):
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        if ".calibration.xlsx." in name:
+            refused.append(name)
+            raise OSError(28, "No space left on device")
+        fsync(fd)
 
-    monkeypatch.setattr(calibrate, "_write", refuse)
-    source = write_jsonl(tmp_path / "demo.jsonl", [demo[0].to_json().replace("\n", "")])
-    target = tmp_path / "calibration.xlsx"
-    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"), "--xlsx", str(target)]) == 2
-    assert f"calibrate: cannot write {target}: Permission denied" in capsys.readouterr().err
+    monkeypatch.setattr("arms_training.io.files.os.fsync", disk_full_for_the_workbook)
+    capsys.readouterr()
+    assert main([*argv, "--min-responses", "1"]) == 2
+    assert f"calibrate: cannot write {target}: No space left on device" in capsys.readouterr().err
+    assert refused and target.read_bytes() == before
+    assert [p.name for p in target.parent.iterdir()] == ["calibration.xlsx"]
 
 
 # ------------------------------------------------------------------ a stored bad record

@@ -17,7 +17,7 @@ from arms_training.calibration.result import load_frames, load_responses, respon
 from arms_training.content import load_library
 from arms_training.errors import ContentError
 from arms_training.framework import INSUFFICIENT
-from arms_training.responses import MAX_TEXT, Response, iter_responses
+from arms_training.responses import MAX_TEXT, Response, parse_response
 
 LIB = load_library()
 FRAME_NAMES = (
@@ -33,15 +33,23 @@ FRAME_NAMES = (
 
 
 def _reference(path):
-    """Full validation: json.loads and Response.model_validate on every line
-    (responses.iter_responses), then responses_frame."""
+    """Full validation, the slow way: each line of the text (a byte-order mark at the start of
+    the file dropped, bytes that are not UTF-8 replaced, surrounding white space dropped, blank
+    lines skipped) through json.loads and responses.parse_response, then responses_frame."""
     good, problems = [], []
-    for item in iter_responses(path):
-        if isinstance(item, ContentError):
-            problems.extend(item.problems)
-        else:
-            good.append(item)
-    return responses_frame(good), [str(p) for p in problems], good
+    with path.open(encoding="utf-8-sig", errors="replace", newline="\n") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            source = f"{path}:{lineno}"
+            try:
+                good.append(parse_response(json.loads(line), source))
+            except json.JSONDecodeError as exc:
+                problems.append(f"{source}: (file): malformed JSON: {exc.msg}")
+            except ContentError as exc:
+                problems.extend(str(p) for p in exc.problems)
+    return responses_frame(good), problems, good
 
 
 def _assert_same_frames(got, want):
