@@ -285,10 +285,16 @@ def test_a_registered_statistic_reaches_the_tables_dashboard_and_figure(demo, tw
 
     d = Dashboard(LIB, state=DashboardState(settings=FAST))
     d.import_responses(demo)
-    view = d.view("reliability").set_index(["statistic", "scope"])
+    full = d.view("reliability")
+    for _, row in full.iterrows():
+        record = statistic_for_label(row["statistic"])
+        assert row["ci_interpretation"] == record.interpret_interval(row["ci_low"], row["ci_high"])
+        assert row["bands"] == record.band_note
+    assert (full["ci_interpretation"] != "").any()
+    view = full.set_index(["statistic", "scope"])
     assert view.loc[("within_one", "cohort"), "bands"] == two_more[0].band_note
     assert view.loc[("within_one", "cohort"), "ci_interpretation"] == ""
     assert view.loc[("gwet_ac2 (quadratic)", "cohort"), "bands"] == LANDIS_KOCH.note
     assert two_more[0].band_note in band_notes(view.index.get_level_values("statistic"))
-    figure = reliability_figure(d.view("reliability"))
+    figure = reliability_figure(full)
     assert "gwet_ac2 (quadratic)" in [t.get_text() for t in figure.axes[0].get_yticklabels()]
