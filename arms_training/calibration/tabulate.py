@@ -424,7 +424,7 @@ def agencies_table(
     probation with a Welch t confidence interval at ``settings.confidence``.
     """
     df = scored[scored["agency"].isin(["police", "probation"])]
-    kinds = {f.id: f.kind for fw in frameworks.values() for f in fw.factors}
+    kinds: dict[str, str] = {f.id: f.kind for fw in frameworks.values() for f in fw.factors}
     factors = [f for f in batch.difference.columns if f in kinds]
     by = df["trainee_id"].to_numpy()
     per = batch.difference.loc[df.index, factors].groupby(by).mean()
@@ -544,7 +544,7 @@ def plans_table(
     found = found.assign(vignette_id=scored.loc[found["row"], "vignette_id"].to_numpy())
     counts = found.groupby(["vignette_id", "finding", "item"]).size().rename("n").reset_index()
     counts["share"] = counts["n"] / counts["vignette_id"].map(n_full)
-    why = {}
+    why: dict[tuple[str, str, str], str] = {}
     for vid, key in keys.items():
         for e in key.plan.essential:
             why.setdefault((vid, "missing_essential", e.intervention), e.why)
