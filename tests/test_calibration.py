@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from arms_training import agreement
-from arms_training.agreement.bootstrap import counts_ci, unit_counts
+from arms_training.agreement.bootstrap import counts_ci
+from arms_training.agreement.ratings import unit_counts
 from arms_training.calibration.demo_data import generate
 from arms_training.calibration.result import (
     CalibrationSettings,
@@ -305,9 +306,7 @@ def test_reliability_values_come_from_agreement(demo):
     assert "complete block" in icc_row["note"] and 0 < icc_row["value"] <= 1
     for (name, scope), row in rel.iterrows():
         assert row["ci_low"] <= row["value"] <= row["ci_high"], (name, scope)
-        assert row["interpretation"] == agreement.interpret(
-            name.split(" ")[0].replace("_vs_key", ""), row["value"]
-        )
+        assert row["interpretation"] == agreement.statistic_for_label(name).interpret(row["value"])
     assert set(result.reliability["scope"]) == {"cohort", *vids}
 
 

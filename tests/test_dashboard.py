@@ -15,7 +15,9 @@ import pandas as pd
 import pytest
 
 from arms_training import agreement
-from arms_training.agreement.bootstrap import gwet_ac1_ci, icc_ci, icc_layout, unit_counts
+from arms_training.agreement.bootstrap import counts_ci, icc_ci
+from arms_training.agreement.icc import icc_layout
+from arms_training.agreement.ratings import unit_counts
 from arms_training.calibration.dashboard import (
     Dashboard,
     DashboardState,
@@ -198,7 +200,7 @@ def test_reliability_has_ac1_and_icc_with_intervals_and_bands(demo):
     for stat in ("krippendorff_alpha (ordinal)", "fleiss_kappa", "gwet_ac1", "icc(2,1)"):
         row = cohort.loc[stat]
         assert row["ci_low"] <= row["value"] <= row["ci_high"], stat
-        assert row["interpretation"] == agreement.interpret(stat.split(" ")[0], row["value"])
+        assert row["interpretation"] == agreement.statistic_for_label(stat).interpret(row["value"])
     assert "Krippendorff" in cohort.loc["krippendorff_alpha (ordinal)", "bands"]
     assert "Koo & Li" in cohort.loc["icc(2,1)", "bands"]
     assert "Landis & Koch" in cohort.loc["gwet_ac1", "bands"]
@@ -419,7 +421,7 @@ def test_ac1_interval_equals_agreement_bootstrap_ci(seed):
     x = ratings_matrix(seed)
     levels = np.array([0.0, 1.0, 2.0])
     want = agreement.bootstrap_ci(agreement.gwet_ac, x, n_boot=300, seed=seed, categories=levels)
-    got = gwet_ac1_ci(unit_counts(x, levels), n_boot=300, seed=seed)
+    got = counts_ci("gwet_ac1", unit_counts(x, levels), n_boot=300, seed=seed)
     assert got == pytest.approx(want, abs=1e-12)
 
 

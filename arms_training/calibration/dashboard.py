@@ -21,8 +21,9 @@ Views (:data:`VIEW_NAMES`)
     ``factors`` per vignette and factor, ``reliability``, ``agencies``, ``drift``, ``plans``),
     plus ``factor_summary`` (per factor over vignettes: agreement with the key and the direction
     of the disagreement) and ``plan_findings`` (rubric findings by kind). ``reliability`` adds
-    Gwet's AC1 and ICC(2,1) rows, both ends of each interval read against the bands, and the
-    bands themselves; it is the slow one (bootstrap), so the app computes it on request.
+    both ends of each interval read against the statistic's bands and the note on the bands
+    (:func:`~arms_training.calibration.tabulate.with_bands`, from the registry of agreement
+    statistics); it is the slow one (bootstrap), so the app computes it on request.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arms_training import agreement
 from arms_training.calibration.imports import ImportReport, Records
 from arms_training.calibration.result import (
     DIRECTION_MIN,
@@ -58,6 +58,7 @@ from arms_training.calibration.tabulate import (
     plans_table,
     reliability_table,
     scored_frame,
+    with_bands,
 )
 from arms_training.content import Library, load_library
 from arms_training.errors import ContentError, Problem, SourceError
@@ -77,12 +78,10 @@ __all__ = [
     "Progress",
     "VIEW_NAMES",
     "FINDING_LABELS",
-    "BAND_NOTES",
     "DIRECTION_MIN",
     "sort_table",
     "page_of",
     "problem_groups",
-    "merge_reliability",
 ]
 
 VIEW_NAMES = (
@@ -95,16 +94,6 @@ VIEW_NAMES = (
     "plans",
     "plan_findings",
 )
-BAND_NOTES = {
-    "krippendorff_alpha": "Krippendorff (2004): >= .800 reliable; .667-.800 tentative "
-    "conclusions only; < .667 unreliable",
-    "kappa": "Landis & Koch (1977): < 0 poor, .00-.20 slight, .21-.40 fair, .41-.60 moderate, "
-    ".61-.80 substantial, .81-1 almost perfect",
-    "icc": "ICC(2,1): two-way random effects, absolute agreement, single rater (Shrout & "
-    "Fleiss 1979). Koo & Li (2016), judged on the 95% CI: < .50 poor, .50-.75 moderate, "
-    ".75-.90 good, > .90 excellent",
-    "percent_agreement": "no accepted band (not corrected for chance)",
-}
 # Records are turned into frames this many at a time, so the Response objects of a 100,000-line
 # import never all live at once (about 12 kB each; the JSON text kept for drill-down is ~3 kB).
 CHUNK = 5000
@@ -402,8 +391,7 @@ class Dashboard:
         st = self.state.settings
         if progress is not None:
             progress(0.0, "alpha, kappa and agreement")
-        base = reliability_table(s, self.frames, self.library.keys, used, st, progress=progress)
-        return merge_reliability(base, [])
+        return with_bands(reliability_table(s, self.frames, self.library.keys, used, st, progress=progress))
 
     # -- results and drill-down --------------------------------------------------------------
     def result(self, *, progress: Progress | None = None) -> CalibrationTables:
@@ -512,42 +500,3 @@ def problem_groups(problems: Iterable[Problem], *, limit: int = 10) -> list[str]
     if len(counts) > limit:
         lines.append(f"... and {len(counts) - limit} other kinds of problem")
     return lines
-
-
-def _band(statistic: str) -> str:
-    s = statistic.lower()
-    if s.startswith("krippendorff"):
-        return BAND_NOTES["krippendorff_alpha"]
-    if s.startswith("icc"):
-        return BAND_NOTES["icc"]
-    if s.startswith("percent"):
-        return BAND_NOTES["percent_agreement"]
-    return BAND_NOTES["kappa"]
-
-
-def _ci_band(statistic: str, low: float, high: float) -> str:
-    name = statistic.split(" ")[0].replace("_vs_key", "")
-    if math.isnan(low) or math.isnan(high) or name.startswith("percent"):
-        return ""
-    a, b = agreement.interpret(name, min(low, 1.0)), agreement.interpret(name, min(high, 1.0))
-    return a if a == b else f"{a} to {b}"
-
-
-def merge_reliability(base: pd.DataFrame, extra: list[dict]) -> pd.DataFrame:
-    """The command line's rows, each scope followed by its AC1 and ICC rows (unless the
-    command line already has them), with the interpretation of both CI ends and the bands."""
-    have = {s.split(" ")[0] for s in base["statistic"]}
-    extra = [r for r in extra if r["statistic"].split(" ")[0] not in have]
-    rows: list[dict] = []
-    scopes = list(dict.fromkeys([*base["scope"], *(r["scope"] for r in extra)]))
-    records = base.to_dict("records")
-    for scope in scopes:
-        rows += [r for r in records if r["scope"] == scope]
-        rows += [r for r in extra if r["scope"] == scope]
-    table = pd.DataFrame(rows, columns=[*base.columns])
-    table["ci_interpretation"] = [
-        _ci_band(s, lo, hi)
-        for s, lo, hi in zip(table["statistic"], table["ci_low"], table["ci_high"], strict=True)
-    ]
-    table["bands"] = [_band(s) for s in table["statistic"]]
-    return table

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from arms_training import agreement
-from arms_training.agreement.bootstrap import (
-    counts_ci,
-    gwet_ac1_ci,
-    icc_ci,
-    icc_layout,
-    kappa_multinomial_ci,
-    unit_counts,
+from arms_training.agreement.registry import (
+    Compares,
+    Options,
+    Sample,
+    Statistic,
+    statistic_for_label,
+    statistics,
 )
 from arms_training.content import AnswerKey
+from arms_training.errors import AgreementError
 from arms_training.framework import INSUFFICIENT, Framework
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ __all__ = [
     "assessors_table",
     "factors_table",
     "reliability_table",
+    "with_bands",
     "agencies_table",
     "drift_table",
     "plans_table",
@@ -266,84 +267,47 @@ def rater_matrix(
     return matrix, units, list(names)
 
 
-def _statistic_rows(matrix: np.ndarray, scope: str, categories: tuple, settings) -> list[dict]:
+def _statistic_rows(
+    matrix: np.ndarray, scope: str, categories: tuple, options: Options, compares: Compares = "assessors"
+) -> list[dict]:
+    """One row per registered statistic comparing ``compares``, in registration order."""
     levels = np.asarray(categories, dtype=float)
-    rated = ~np.isnan(matrix)
-    n_units = int((rated.sum(axis=1) >= 2).sum())
-    n_raters = int(rated.any(axis=0).sum())
-    counts = unit_counts(matrix, levels)
-    boot = dict(n_boot=settings.n_boot, confidence=settings.confidence, seed=settings.seed)
-    level = settings.reliability_level
-    specs = [
-        (
-            "krippendorff_alpha",
-            f"krippendorff_alpha ({level})",
-            lambda: agreement.krippendorff_alpha(matrix, level=level, categories=levels),
-            lambda: counts_ci("krippendorff_alpha", counts, level=level, levels=levels, **boot),
-        ),
-        (
-            "fleiss_kappa",
-            "fleiss_kappa",
-            lambda: agreement.fleiss_kappa(matrix, categories=levels),
-            lambda: counts_ci("fleiss_kappa", counts, **boot),
-        ),
-        (
-            "percent_agreement",
-            "percent_agreement",
-            lambda: agreement.percent_agreement(matrix),
-            lambda: counts_ci("percent_agreement", counts, **boot),
-        ),
-        # AC1 resists kappa's prevalence paradox when ratings cluster on a few values.
-        (
-            "gwet_ac1",
-            "gwet_ac1",
-            lambda: agreement.gwet_ac(matrix, categories=levels),
-            lambda: gwet_ac1_ci(counts, **boot),
-        ),
-    ]
-    rows = [
-        _row(name, label, scope, point, interval, n_units, n_raters) for name, label, point, interval in specs
-    ]
-    # ICC needs complete rows: it is computed on the largest complete block, said in the note.
-    complete, note = icc_layout(matrix)
-    rows.append(
-        _row(
-            "icc",
-            "icc(2,1)",
-            scope,
-            lambda: agreement.icc(complete, form="2,1"),
-            lambda: icc_ci(complete, **boot),
-            complete.shape[0],
-            complete.shape[1],
-            note=note,
-        )
-    )
+    samples: dict = {}  # statistics computed on the same part of the ratings share it (and its counts)
+    rows = []
+    for stat in statistics(compares):
+        if stat.sample not in samples:
+            samples[stat.sample] = stat.sample(matrix, levels)
+        rows.append(_row(stat, samples[stat.sample], scope, options))
     return rows
 
 
-def _row(
-    name: str, label: str, scope: str, point, interval, n_units: int, n_raters: int, *, note: str = ""
-) -> dict:
+def _row(stat: Statistic, sample: Sample, scope: str, options: Options) -> dict:
+    note = sample.note
     row = {
-        "statistic": label,
+        "statistic": stat.label_for(options),
         "scope": scope,
         "value": np.nan,
         "ci_low": np.nan,
         "ci_high": np.nan,
-        "n_units": n_units,
-        "n_raters": n_raters,
+        "n_units": sample.n_units,
+        "n_raters": sample.n_raters,
         "interpretation": "",
         "note": note,
     }
+    # Only AgreementError is the data's fault (say why, never a wrong number); any other error
+    # is a bug in the statistic or its options and must surface.
     try:
-        row["value"] = point()
-    except ValueError as exc:  # AgreementError included: say why, never a wrong number
+        value = stat.point(sample, options)
+    except AgreementError as exc:
         row["note"] = "; ".join(x for x in (str(exc), note) if x)
         return row
-    row["interpretation"] = agreement.interpret(name, row["value"])
+    row["value"] = value
+    row["interpretation"] = stat.interpret(value)
+    if stat.interval is None:
+        return row
     try:
-        row["ci_low"], row["ci_high"] = interval()
-    except ValueError as exc:
+        row["ci_low"], row["ci_high"] = stat.interval(sample, options)
+    except AgreementError as exc:
         row["note"] = "; ".join(x for x in (note, f"no CI: {exc}") if x)
     return row
 
@@ -359,13 +323,21 @@ def reliability_table(
 ) -> pd.DataFrame:
     """Agreement among assessors (cohort and per vignette) and with the key (cohort).
 
-    Raters are assessors; each contributes their latest scored response per vignette.
-    ``insufficient`` is treated as missing. A statistic that is undefined for the data gets a
-    blank value and a ``note`` saying why, never a wrong number. Intervals are percentile
-    bootstraps resampling units (:mod:`arms_training.agreement.bootstrap`); kappa against the key
-    resamples rating pairs. ``n_units`` counts units with at least two ratings, ``n_raters``
-    raters with at least one.
+    One row per statistic of :mod:`arms_training.agreement.registry` and scope, in registration
+    order: per framework the cohort's statistics among assessors, then those against the key,
+    then each vignette's among assessors. Raters are assessors; each contributes their latest
+    scored response per vignette. ``insufficient`` is treated as missing. A statistic that is
+    undefined for the data gets a blank value and a ``note`` saying why, never a wrong number.
+    Intervals are percentile bootstraps resampling units (:mod:`arms_training.agreement.bootstrap`);
+    kappa against the key resamples rating pairs. ``n_units`` counts units with at least two
+    ratings, ``n_raters`` raters with at least one (ICC: the complete block it is computed on).
     """
+    options = Options(
+        level=settings.reliability_level,
+        n_boot=settings.n_boot,
+        confidence=settings.confidence,
+        seed=settings.seed,
+    )
     rows: list[dict] = []
     fw_ids = sorted(scored["framework"].unique())
     todo = sum(scored.loc[scored["framework"] == f, "vignette_id"].nunique() + 1 for f in fw_ids)
@@ -376,8 +348,8 @@ def reliability_table(
         vids = sorted(here["vignette_id"].unique())
         scope = "cohort" if len(fw_ids) == 1 else f"cohort ({fw_id})"
         matrix, _, _ = rater_matrix(here, frames, fw, vids)
-        rows += _statistic_rows(matrix, scope, fw.scale_values, settings)
-        rows.append(_kappa_vs_key(here, frames, fw, keys, scope, settings))
+        rows += _statistic_rows(matrix, scope, fw.scale_values, options)
+        rows += _statistic_rows(_key_pairs(here, frames, fw, keys), scope, fw.scale_values, options, "key")
         nf = len(fw.factor_ids)
         for j, vid in enumerate(vids):
             done += 1
@@ -385,7 +357,7 @@ def reliability_table(
                 progress(done / todo, f"reliability: {vid}")
             block = matrix[j * nf : (j + 1) * nf]
             block = block[:, ~np.isnan(block).all(axis=0)]  # raters who did this vignette
-            rows += _statistic_rows(block, vid, fw.scale_values, settings)
+            rows += _statistic_rows(block, vid, fw.scale_values, options)
     columns = [
         "statistic",
         "scope",
@@ -400,9 +372,8 @@ def reliability_table(
     return pd.DataFrame(rows, columns=columns)
 
 
-def _kappa_vs_key(scored: pd.DataFrame, frames: ResponseFrames, fw: Framework, keys, scope, settings) -> dict:
-    """Linear-weighted Cohen's kappa between every trainee rating and the key's consensus
-    (pairs where both are numeric)."""
+def _key_pairs(scored: pd.DataFrame, frames: ResponseFrames, fw: Framework, keys) -> np.ndarray:
+    """``(pairs, 2)``: every trainee rating beside the key's consensus, where both are numeric."""
     at = scored.index.to_numpy()
     vids = sorted(scored["vignette_id"].unique())
     vj = pd.Index(vids).get_indexer(scored["vignette_id"])
@@ -419,24 +390,21 @@ def _kappa_vs_key(scored: pd.DataFrame, frames: ResponseFrames, fw: Framework, k
     a = np.concatenate(given) if given else np.array([])
     b = np.concatenate(expected) if expected else np.array([])
     both = ~np.isnan(a) & ~np.isnan(b)
-    a, b = a[both], b[both]
-    levels = np.asarray(fw.scale_values, dtype=float)
-    return _row(
-        "cohen_kappa",
-        "cohen_kappa_vs_key (linear)",
-        scope,
-        lambda: agreement.cohen_kappa(a, b, weights="linear", categories=levels),
-        lambda: kappa_multinomial_ci(
-            a,
-            b,
-            levels,
-            weights="linear",
-            n_boot=settings.n_boot,
-            confidence=settings.confidence,
-            seed=settings.seed,
-        ),
-        int(both.sum()),
-        2,
+    return np.column_stack([a[both], b[both]])
+
+
+def with_bands(reliability: pd.DataFrame) -> pd.DataFrame:
+    """The reliability table as the dashboard and the exports show it: with
+    ``ci_interpretation`` (both ends of the interval read against the statistic's bands) and
+    ``bands`` (the note on those bands), both from the registry record of each row's label."""
+    table = reliability.reset_index(drop=True)
+    stats = [statistic_for_label(label) for label in table["statistic"]]
+    return table.assign(
+        ci_interpretation=[
+            stat.interpret_interval(low, high)
+            for stat, low, high in zip(stats, table["ci_low"], table["ci_high"], strict=True)
+        ],
+        bands=[stat.band_note for stat in stats],
     )
 
 
@@ -456,7 +424,7 @@ def agencies_table(
     probation with a Welch t confidence interval at ``settings.confidence``.
     """
     df = scored[scored["agency"].isin(["police", "probation"])]
-    kinds = {f.id: f.kind for fw in frameworks.values() for f in fw.factors}
+    kinds: dict[str, str] = {f.id: f.kind for fw in frameworks.values() for f in fw.factors}
     factors = [f for f in batch.difference.columns if f in kinds]
     by = df["trainee_id"].to_numpy()
     per = batch.difference.loc[df.index, factors].groupby(by).mean()
@@ -576,7 +544,7 @@ def plans_table(
     found = found.assign(vignette_id=scored.loc[found["row"], "vignette_id"].to_numpy())
     counts = found.groupby(["vignette_id", "finding", "item"]).size().rename("n").reset_index()
     counts["share"] = counts["n"] / counts["vignette_id"].map(n_full)
-    why = {}
+    why: dict[tuple[str, str, str], str] = {}
     for vid, key in keys.items():
         for e in key.plan.essential:
             why.setdefault((vid, "missing_essential", e.intervention), e.why)

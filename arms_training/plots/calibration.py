@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from arms_training.agreement.registry import statistic_for_label
 from arms_training.calibration.result import CalibrationSettings
 from arms_training.plots.session import AGENCY_COLOURS, _message_figure, _new_figure, figure_png
 
@@ -36,13 +37,8 @@ FLAG_COLOUR = "#c62828"
 OK_COLOUR = "#3a76c4"
 MUTED = "#9e9e9e"
 KIND_COLOURS = {"risk": "#8e3b46", "protective": "#2e7d32"}
-# Band shading, worst to best (ColorBrewer RdYlGn, light).
+# Band shading, worst to best (ColorBrewer RdYlGn, light); the bands are the registry's.
 BAND_COLOURS = ("#f4a582", "#fddbc7", "#f7f7f7", "#d9f0d3", "#a6dba0", "#5aae61")
-BANDS = {
-    "krippendorff_alpha": ((-1, 0.667), (0.667, 0.800), (0.800, 1.0)),
-    "icc": ((-1, 0.50), (0.50, 0.75), (0.75, 0.90), (0.90, 1.0)),
-    "kappa": ((-1, 0.0), (0.0, 0.20), (0.20, 0.40), (0.40, 0.60), (0.60, 0.80), (0.80, 1.0)),
-}
 
 
 def _tidy(ax) -> None:
@@ -153,19 +149,10 @@ def factors_figure(summary: pd.DataFrame, *, dpi: int = 80, direction_min: float
     return fig
 
 
-def _family(statistic: str) -> str:
-    s = statistic.lower()
-    if s.startswith("krippendorff"):
-        return "krippendorff_alpha"
-    if s.startswith("icc"):
-        return "icc"
-    return "" if s.startswith("percent") else "kappa"
-
-
 def reliability_figure(reliability: pd.DataFrame, scope: str = "cohort", *, dpi: int = 80) -> Figure:
     """The statistics of one scope with their confidence intervals, each over its own
-    interpretation bands (Krippendorff, Koo & Li, Landis & Koch); statistics that could not be
-    computed are listed with the reason."""
+    interpretation bands (the registry's: Krippendorff, Koo & Li, Landis & Koch; none for
+    percent agreement); statistics that could not be computed are listed with the reason."""
     t = reliability[reliability["scope"] == scope] if len(reliability) else reliability
     if t.empty:
         return _message_figure("No reliability figures for these filters.", dpi)
@@ -174,9 +161,10 @@ def reliability_figure(reliability: pd.DataFrame, scope: str = "cohort", *, dpi:
     ax = fig.add_axes((0.25, 0.8 / height, 0.5, 1 - 1.3 / height))
     for i, (_, r) in enumerate(t.iterrows()):
         y = len(t) - 1 - i
-        bands = BANDS.get(_family(r["statistic"]), ())
-        picks = np.linspace(0, len(BAND_COLOURS) - 1, len(bands)).round().astype(int)
-        for (lo, hi), colour in zip(bands, [BAND_COLOURS[i] for i in picks], strict=True):
+        bands = statistic_for_label(r["statistic"]).bands
+        spans = bands.spans() if bands is not None else []
+        picks = np.linspace(0, len(BAND_COLOURS) - 1, len(spans)).round().astype(int)
+        for (lo, hi), colour in zip(spans, [BAND_COLOURS[i] for i in picks], strict=True):
             ax.broken_barh([(lo, hi - lo)], (y - 0.4, 0.8), facecolors=colour, zorder=0)
         value = r["value"]
         if pd.notna(value):

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from arms_training.agreement.registry import band_notes
 from arms_training.calibration.result import (
     TABLE_NAMES,
     CalibrationSettings,
@@ -347,7 +348,7 @@ def report_html(
                 max_rows=max_rows * 2,
                 empty="No agreement statistic: no response in this selection.",
             ),
-            "".join(f'<p class="arms-cal-note">{esc(b)}</p>' for b in dict.fromkeys(rel["bands"]) if b)
+            "".join(f'<p class="arms-cal-note">{esc(b)}</p>' for b in band_notes(rel["statistic"]))
             if "bands" in rel
             else "",
         )

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from arms_training.calibration.dashboard import merge_reliability, problem_groups
+from arms_training.calibration.dashboard import problem_groups
 from arms_training.calibration.result import TABLE_NAMES, CalibrationSettings, CalibrationTables
+from arms_training.calibration.tabulate import with_bands
 from arms_training.io.files import write_atomic
 from arms_training.reports.calibration import (
     csv_bytes,
@@ -105,7 +106,7 @@ class CalibrationBundle:
         against the bands (the dashboard's view has them already)."""
         tables = dict(self.tables)
         if "bands" not in tables["reliability"].columns:
-            tables["reliability"] = merge_reliability(tables["reliability"], [])
+            tables["reliability"] = with_bands(tables["reliability"])
         return tables
 
     def report(

@@ -16,6 +16,7 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from arms_training.agreement.registry import band_notes
 from arms_training.calibration.dashboard import DIRECTION_MIN, Dashboard, page_of, sort_table
 from arms_training.calibration.result import CalibrationSettings
 from arms_training.reports.calibration import esc, flagged_row, frame_html
@@ -352,8 +353,8 @@ class ReliabilityView(View):
         self.scope.value = keep
         self._drawing = True
         self.draw()
-        bands = dict.fromkeys(table["bands"]) if "bands" in table else {}
-        self.bands.value = "".join(f'<p class="arms-cal-note">{esc(b)}</p>' for b in bands)
+        notes = band_notes(table["statistic"]) if "bands" in table else []
+        self.bands.value = "".join(f'<p class="arms-cal-note">{esc(b)}</p>' for b in notes)
         self.status.value = (
             f"<small>Computed in {time.perf_counter() - t0:.1f} s with "
             f"{self.dash.state.settings.n_boot} bootstrap replicates.</small>"
