@@ -48,5 +48,5 @@ class Records(Sequence):
     def __len__(self) -> int:
         return len(self.items)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i: int) -> Response:  # type: ignore[override]
         return Response.model_validate_json(self.items[i])

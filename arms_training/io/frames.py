@@ -150,7 +150,7 @@ def _ratings_frames(dicts: list[dict], n: int) -> tuple[pd.DataFrame, pd.DataFra
         ]
     insufficient = np.zeros((n, len(columns)), dtype=bool)
     insufficient[rated] = found = values == INSUFFICIENT
-    values[found | np.equal(values, None)] = np.nan
+    values[found | (values == None)] = np.nan  # noqa: E711 - element-wise on an object array
     numeric = np.full((n, len(columns)), np.nan)
     numeric[rated] = values.astype(float)
     return (
@@ -533,7 +533,7 @@ class _LazyObjects(Sequence):
     def __len__(self) -> int:
         return len(self.offsets)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i: int) -> Response:  # type: ignore[override]
         with self.path.open("rb") as fh:
             fh.seek(int(self.offsets[i]))
             raw = fh.readline()

@@ -54,17 +54,18 @@ def profile_png(report: ScoreReport, framework: Framework, *, dpi: int = 96) -> 
                 color="#bbbbbb",
                 linewidth=10,
                 alpha=0.6,
-                label="panel range" if x == 0 else None,
+                label="panel range" if x == 0 else "_nolegend_",
             )
     # The consensus is a large hollow square so the trainee's dot stays visible inside it.
-    for key, label, style in (
+    styles: tuple[tuple[str, str, dict[str, Any]], ...] = (
         (
             "expected",
             "expert consensus",
             dict(marker="s", markersize=16, color="#2e7d32", markerfacecolor="none", markeredgewidth=2),
         ),
         ("given", "your rating", dict(marker="o", markersize=8, color="#1f5fa8")),
-    ):
+    )
+    for key, label, style in styles:
         ys = [_y(getattr(factors[f.id], key) if f.id in factors else None, ins_y) for f in ordered]
         ax.plot(
             [x for x, y in zip(xs, ys, strict=True) if y is not None],

@@ -106,9 +106,9 @@ def agency_distance(a: Mapping[Rating, int], b: Mapping[Rating, int]) -> float |
 
 
 def _mean(counts: Mapping[Rating, int]) -> float | None:
-    numeric = [(r, c) for r, c in counts.items() if r != INSUFFICIENT and c]
+    numeric = [(r, c) for r, c in counts.items() if isinstance(r, int) and c]
     n = sum(c for _, c in numeric)
-    return sum(r * c for r, c in numeric) / n if n else None  # type: ignore[operator]
+    return sum(r * c for r, c in numeric) / n if n else None
 
 
 def latest_per_trainee(responses: Iterable[Response]) -> list[Response]:
@@ -313,13 +313,13 @@ def _actions(
     roles: dict[str, KeyRole] = {}
     why: dict[str, str] = {}
     if key is not None:
-        for item in key.plan.acceptable:
-            roles[item.intervention] = "acceptable"
-        for item in key.plan.essential:
-            roles[item.intervention] = "essential"
-        for item in key.plan.contraindicated:
-            roles[item.intervention] = "contraindicated"
-            why[item.intervention] = item.why
+        for acceptable in key.plan.acceptable:
+            roles[acceptable.intervention] = "acceptable"
+        for essential in key.plan.essential:
+            roles[essential.intervention] = "essential"
+        for avoid in key.plan.contraindicated:
+            roles[avoid.intervention] = "contraindicated"
+            why[avoid.intervention] = avoid.why
     rows = [
         ChoiceCount(
             choice=iv,

@@ -12,7 +12,7 @@ import ipywidgets as w
 from arms_training.exercise.state import Exercise, InputError
 from arms_training.ui.components import Kind, Messages, classed
 
-__all__ = ["guard", "guarded", "sentence", "StageView", "UNEXPECTED", "TRAINEE_ERRORS"]
+__all__ = ["guard", "guarded", "sentence", "StageView", "UNEXPECTED", "TRAINEE_ERRORS", "Expected"]
 
 log = logging.getLogger("arms_training.ui")
 UNEXPECTED = (

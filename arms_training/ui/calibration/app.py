@@ -22,7 +22,7 @@ from arms_training.errors import ArmsError, StoreError
 from arms_training.reports.calibration import esc
 from arms_training.reports.calibration_bundle import SUMMARY_NAMES, CalibrationBundle
 from arms_training.reports.session import download_link_html
-from arms_training.ui.base import guard
+from arms_training.ui.base import Expected, guard
 from arms_training.ui.calibration.views import (
     AssessorsView,
     FactorsView,
@@ -31,14 +31,14 @@ from arms_training.ui.calibration.views import (
     TableFigureView,
     View,
 )
-from arms_training.ui.components import CSS, Messages, classed
+from arms_training.ui.components import CSS, Kind, Messages, classed
 
 __all__ = ["CalibrationApp", "CAL_CSS", "FILTERS", "TABS"]
 
 UNEXPECTED = "Something went wrong on our side; the loaded responses are safe. Try again."
 # A file of the wrong kind or a bad setting is the quality lead's to fix; a database error is
 # shown plainly; anything else is ours.
-CALIBRATION_ERRORS = (
+CALIBRATION_ERRORS: Expected = (
     (StoreError, "error", lambda exc: f"The training database could not be read: {exc}"),
     (ArmsError, "warning", str),
 )
@@ -298,7 +298,7 @@ class CalibrationApp:
         self.progress_label.value = ""
         if not reports:
             return
-        kind = "warning" if any(r.n_bad for r in reports) else "success"
+        kind: Kind = "warning" if any(r.n_bad for r in reports) else "success"
         if not any(r.n_new for r in reports) and not self.dash.n_loaded:
             kind = "warning"
         self.messages.show(

@@ -23,7 +23,7 @@ from arms_training.exercise.state import Exercise, InputError, parse_arrival
 from arms_training.framework import Framework, framework_by_id
 from arms_training.responses import new_response
 from arms_training.stages import stage
-from arms_training.ui.base import TRAINEE_ERRORS, guard, sentence
+from arms_training.ui.base import TRAINEE_ERRORS, Expected, guard, sentence
 from arms_training.ui.components import Messages, case_file, classed, close_all, css_widget, esc, mark_stage
 from arms_training.ui.components import stage_bar as make_stage_bar
 from arms_training.ui.exercise.autosave import Autosaver
@@ -63,7 +63,7 @@ def open_store() -> Store:
 
 
 # A database that is busy or gone is not the trainee's fault but is worth telling them plainly.
-EXERCISE_ERRORS = (*TRAINEE_ERRORS, (StoreError, "error", sentence))
+EXERCISE_ERRORS: Expected = (*TRAINEE_ERRORS, (StoreError, "error", sentence))
 
 
 class ExerciseApp:
@@ -505,7 +505,7 @@ class ExerciseApp:
         # In a trainer's session the end-of-session survey follows the feedback.
         self.feedback.widget.children = (
             *self.feedback.widget.children,
-            *survey_widgets(self.ex.response, self.store),
+            *survey_widgets(ex.response, self.store),
         )
         self.messages.show("Submitted. Your feedback is below.", "success")
 
