@@ -15,13 +15,9 @@ response can be submitted (an empty list: complete).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from arms_training.framework import Framework
-    from arms_training.responses import Response
+from typing import Literal, Protocol
 
 __all__ = [
     "Stage",
@@ -37,6 +33,42 @@ __all__ = [
 ]
 
 Mode = Literal["full", "quick"]
+
+
+# What completeness reads of a response and of the framework. Protocols, not the classes: the
+# framework's rubric weighs the parts named here, so this module must not import it, even for
+# types (arms_training.responses.Response and arms_training.framework.Framework fit them).
+class _FollowUp(Protocol):
+    @property
+    def significant_change(self) -> bool | None: ...
+    @property
+    def risk_management_level(self) -> str | None: ...
+
+
+class Response(Protocol):
+    @property
+    def mode(self) -> Mode: ...
+    @property
+    def ratings(self) -> Mapping[str, object]: ...
+    @property
+    def priority_level(self) -> str | None: ...
+    @property
+    def risk_management_level(self) -> str | None: ...
+    @property
+    def plan(self) -> Sequence[object]: ...
+    @property
+    def follow_up(self) -> _FollowUp | None: ...
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class Framework(Protocol):
+    @property
+    def factor_ids(self) -> tuple[str, ...]: ...
+    def factor(self, factor_id: str) -> _Named: ...
 
 
 def _nothing(_response: Response, _framework: Framework) -> list[str]:

@@ -6,8 +6,7 @@ import pytest
 
 from arms_training.content import load_key, load_vignette, panel_consensus
 from arms_training.errors import ContentError
-
-from .helpers import FIXTURE_LIBRARY, copy_library, edit
+from tests.factories import FIXTURE_LIBRARY, copy_library, edit
 
 VIGNETTE = "vignettes/t01-fixture.yaml"
 KEY = "answer_keys/t01-fixture.yaml"

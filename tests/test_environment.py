@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from .helpers import REPO
+from tests.factories import REPO
 
 # conda-forge names where they differ from PyPI's (psycopg's binary extra is built in there).
 CONDA_NAME = {"psycopg[binary]": "psycopg"}

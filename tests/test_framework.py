@@ -8,8 +8,7 @@ import pytest
 
 from arms_training.errors import ContentError
 from arms_training.framework import FRAMEWORK_DIR, INSUFFICIENT, framework_by_id, load_framework
-
-from .helpers import edit
+from tests.factories import edit
 
 
 def test_current_framework_has_six_risk_and_five_protective_factors():

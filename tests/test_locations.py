@@ -9,7 +9,7 @@ import pytest
 
 from arms_training.framework import FRAMEWORK_DIR, available_frameworks, framework_by_id
 from arms_training.locations import framework_dirs
-from tests.helpers import copy_library, edit, run_cli
+from tests.factories import copy_library, edit, run_cli
 
 
 def force_framework(folder: Path, framework_id: str = "force-2026", version: str = "2026.1") -> Path:

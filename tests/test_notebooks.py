@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.factories import REPO
+
 NOTEBOOKS = sorted(
     [*(REPO / "notebooks" / "trainee").glob("*.ipynb"), *(REPO / "notebooks" / "staff").glob("*.ipynb")]
 )

@@ -9,8 +9,7 @@ import pytest
 import yaml
 
 from arms_training.schemas import MODELS, SCHEMA_DIR, generate
-
-from .helpers import REPO
+from tests.factories import REPO
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

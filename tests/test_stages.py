@@ -17,7 +17,7 @@ from arms_training.stages import (
     stage,
     stages_for,
 )
-from tests.test_scoring import KEY, VIGNETTE, make_key, perfect
+from tests.factories import KEY, VIGNETTE, make_key, perfect
 
 FW = framework_by_id("arms-2018")
 

@@ -28,7 +28,7 @@ from arms_training.errors import AgreementError
 from arms_training.framework import INSUFFICIENT, Framework
 
 if TYPE_CHECKING:
-    from arms_training.calibration.result import CalibrationSettings
+    from arms_training.calibration.settings import CalibrationSettings
     from arms_training.io.frames import ResponseFrames
     from arms_training.scoring.batch import BatchScores
 

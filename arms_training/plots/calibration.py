@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from arms_training.agreement.registry import statistic_for_label
-from arms_training.calibration.result import CalibrationSettings
+from arms_training.calibration.settings import CalibrationSettings
 from arms_training.plots.session import AGENCY_COLOURS, _message_figure, _new_figure, figure_png
 
 __all__ = [

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from arms_training.content import AnswerKey, Library, Vignette
 from arms_training.errors import Problem, ScoringError, SessionError
@@ -23,12 +23,38 @@ from arms_training.framework import Framework
 from arms_training.responses import Response
 from arms_training.scoring.report import ScoreReport
 from arms_training.scoring.rules import score
+from arms_training.session.records import Participant, Session
 from arms_training.session.room import display_names
 
-if TYPE_CHECKING:
-    from arms_training.store import Session, Store
+
+class SessionStore(Protocol):
+    """What the session model asks of a store (:class:`arms_training.store.Store` is one): the
+    session's records and its submissions, drafts and survey answers."""
+
+    def get_session(self, code: str) -> Session | None: ...
+    def list_sessions(self) -> list[Session]: ...
+    def create_session(
+        self,
+        vignette_ids: Sequence[str],
+        *,
+        mode: Literal["full", "quick"] = ...,
+        anonymise: bool = ...,
+        trainer: str = ...,
+    ) -> Session: ...
+    def set_revealed(self, code: str, revealed: bool) -> Session: ...
+    def close_session(self, code: str) -> Session: ...
+    def reopen_session(self, code: str) -> Session: ...
+    def participants(self, code: str) -> list[Participant]: ...
+    def drafts(self, *, session_code: str | None = None) -> list[Response]: ...
+    def survey_rows(self, code: str) -> list[dict[str, Any]]: ...
+    def submission_rows(self, *, session_code: str | None = None) -> list[dict[str, Any]]: ...
+    def submitted_responses(
+        self, *, session_code: str | None = None, errors: Literal["raise", "collect"] = ...
+    ) -> Any: ...
+
 
 __all__ = [
+    "SessionStore",
     "SessionData",
     "ScoreResult",
     "read_session",
@@ -73,7 +99,7 @@ class SessionData:
 
 
 def read_session(
-    store: Store,
+    store: SessionStore,
     code: str,
     library: Library,
     *,
@@ -182,7 +208,7 @@ def score_responses(data: SessionData) -> dict[str, ScoreResult]:
     return out
 
 
-def stored_scores(store: Store, code: str) -> dict[str, ScoreReport]:
+def stored_scores(store: SessionStore, code: str) -> dict[str, ScoreReport]:
     """The score stored with each submission of session ``code`` (its latest re-score if it has
     one), by response id.
 

@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from arms_training.content import Library, Vignette
@@ -33,18 +33,16 @@ from arms_training.serving.servers import TRAINEE_URL_ENV
 from arms_training.session.data import (
     ScoreResult,
     SessionData,
+    SessionStore,
     fingerprint,
     read_session,
     score_responses,
     stored_scores,
     survey_fingerprint,
 )
+from arms_training.session.records import Session, normalise_session_code
 from arms_training.session.room import Attendance, Prompt, Room, attendance, prompts, summarise
 from arms_training.session.survey import Survey, SurveySummary, default_survey, summarise_survey
-from arms_training.store.records import Session, normalise_session_code
-
-if TYPE_CHECKING:
-    from arms_training.store import Store
 
 __all__ = [
     "SessionModel",
@@ -233,7 +231,7 @@ def startable_cases(library: Library) -> list[tuple[str, str]]:
     return [(f"{library.vignettes[v].title} ({v})", v) for v in library.vignettes if v in library.keys]
 
 
-def session_rows(store: Store, library: Library, *, limit: int = MAX_LISTED) -> list[SessionRow]:
+def session_rows(store: SessionStore, library: Library, *, limit: int = MAX_LISTED) -> list[SessionRow]:
     """The newest ``limit`` sessions, newest first."""
     rows = []
     for s in store.list_sessions()[:limit]:
@@ -248,14 +246,15 @@ def session_rows(store: Store, library: Library, *, limit: int = MAX_LISTED) -> 
 class SessionModel:
     """The trainer's app without widgets: one open session at a time, read from the store.
 
-    ``store`` is a :class:`~arms_training.store.Store`, a function that opens one (called on
-    first use), or None for the configured store. ``on_unreadable`` hears of the stored
+    ``store`` is a :class:`~arms_training.session.data.SessionStore` (an
+    :class:`arms_training.store.Store`), or a function that opens one, called on first use so a
+    page draws before it opens its database. ``on_unreadable`` hears of the stored
     responses of the open session that no longer validate, once each time that set changes.
     """
 
     def __init__(
         self,
-        store: Store | Callable[[], Store] | None = None,
+        store: SessionStore | Callable[[], SessionStore],
         *,
         library: Library,
         framework_for: Callable[[str], Framework] = framework_by_id,
@@ -264,7 +263,7 @@ class SessionModel:
         on_unreadable: Callable[[Sequence[Problem]], None] | None = None,
     ) -> None:
         self._store_arg = store
-        self._store: Store | None = None
+        self._store: SessionStore | None = None
         self.library = library
         self.framework_for = framework_for
         self.trainee_url = trainee_url
@@ -277,19 +276,14 @@ class SessionModel:
         self._unreadable: tuple[str, ...] = ()
 
     @property
-    def store(self) -> Store:
+    def store(self) -> SessionStore:
         if self._store is None:
             arg = self._store_arg
-            if arg is None:
-                from arms_training.store import Store
-
-                self._store = Store()
-            else:
-                self._store = arg() if callable(arg) else arg
+            self._store = arg() if callable(arg) else arg
         return self._store
 
     @store.setter
-    def store(self, store: Store) -> None:
+    def store(self, store: SessionStore) -> None:
         self._store = store
 
     # -- sessions ----------------------------------------------------------------------------

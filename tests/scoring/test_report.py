@@ -10,7 +10,6 @@ quick mode. The JSON round trip is the store's: ``json.dumps`` then ``json.loads
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +19,8 @@ from arms_training.framework import INSUFFICIENT, framework_by_id
 from arms_training.responses import Response
 from arms_training.scoring import score
 from arms_training.scoring.report import ScoreReport
-from tests.test_scoring import complete_action, perfect
+from tests.factories import REPO, complete_action, perfect
 
-REPO = Path(__file__).resolve().parents[2]
 LIB = load_library(REPO)
 CASES = sorted(LIB.keys)
 

@@ -31,7 +31,7 @@ from arms_training.session.model import (
     startable_cases,
 )
 from arms_training.session.survey import default_survey
-from tests.session.test_room import LIB, V01, make_response
+from tests.factories import LIB, V01, room_response
 
 FW = framework_by_id("arms-2018")
 V02 = "v02-online-images"
@@ -100,7 +100,7 @@ def full_session(store, *, revealed=False, anonymise=True):
     for i in range(6):
         submit(
             store,
-            make_response(
+            room_response(
                 tid=f"t{i}",
                 agency=("police", "probation")[i % 2],
                 mode="full",
@@ -121,9 +121,9 @@ def test_a_session_is_read_with_its_participants_drafts_submissions_and_survey(s
     code = store.create_session([V01, V02]).code
     store.join_session(code, Trainee(id="kite", agency="police"))
     store.join_session(code, Trainee(id="owl", agency="probation"))
-    draft = make_response(tid="owl", agency="probation", session_code=code)
+    draft = room_response(tid="owl", agency="probation", session_code=code)
     store.save_draft(draft)
-    done = make_response(tid="kite", session_code=code)
+    done = room_response(tid="kite", session_code=code)
     submit(store, done, join=False)
     kite = Trainee(id="kite", agency="police")
     store.save_survey(code, kite, dict.fromkeys(SURVEY.statement_ids, 4), "Good")
@@ -149,7 +149,7 @@ def test_a_stored_response_that_no_longer_validates_is_left_out_with_one_problem
     from arms_training.store import schema as t
 
     code = store.create_session([V01]).code
-    made = [make_response(tid=f"pol-{i}", session_code=code) for i in range(2)]
+    made = [room_response(tid=f"pol-{i}", session_code=code) for i in range(2)]
     for r in made:
         submit(store, r)
     broken = made[0].to_json_dict() | {"mode": "sideways"}
@@ -191,7 +191,7 @@ def test_the_fingerprint_changes_exactly_when_something_shown_changes(store):
     assert changed()
     store.join_session(code, kite)  # joining again changes nobody's status
     assert not changed()
-    draft = make_response(tid="kite", session_code=code, ratings={"opportunity": 0})
+    draft = room_response(tid="kite", session_code=code, ratings={"opportunity": 0})
     store.save_draft(draft)
     assert changed()  # kite is now working
     store.save_draft(draft.model_copy(update={"ratings": {**draft.ratings, "opportunity": 2}}))
@@ -215,7 +215,7 @@ def test_poll_says_whether_to_redraw_and_keeps_the_snapshot_that_changed(store):
     first = model.data
     assert model.poll() is False and model.data is first
     assert model.poll(force=True) is True
-    submit(store, make_response(tid="kite", session_code=code))
+    submit(store, room_response(tid="kite", session_code=code))
     assert model.poll() is True and len(model.data.responses) == 1
 
 
@@ -267,7 +267,7 @@ def test_the_live_view_shows_the_chosen_case_the_banner_facts_and_the_survey(sto
     monkeypatch.setenv(TRAINEE_URL_ENV, "https://arms.example/exercise")
     code = store.create_session([V01, V02], anonymise=False).code
     kite = Trainee(id="kite", agency="police")
-    submit(store, make_response(tid="kite", session_code=code))
+    submit(store, room_response(tid="kite", session_code=code))
     store.save_survey(code, kite, dict.fromkeys(SURVEY.statement_ids, 5), "Useful")
     data, _ = read(store, code)
     view = live_view(data, case=V02, survey=SURVEY)
@@ -345,7 +345,7 @@ def test_only_cases_with_a_key_can_start_a_session():
 
 def test_stored_scores_come_back_as_score_reports_the_latest_rescore_first(store, caplog):
     code = store.create_session([V01]).code
-    a, b, c = (make_response(tid=t, session_code=code) for t in ("a", "b", "c"))
+    a, b, c = (room_response(tid=t, session_code=code) for t in ("a", "b", "c"))
     report_a, report_b, _ = submit(store, a), submit(store, b), submit(store, c)
     rescored = dataclasses.replace(report_b, total=12.5)
     store.rescore(b.response_id, rescored.to_dict(), KEY.key_version, "answer key revised")
@@ -359,7 +359,7 @@ def test_stored_scores_come_back_as_score_reports_the_latest_rescore_first(store
 
 def test_the_export_scores_every_submission_and_keeps_stored_scores_of_older_keys(store):
     code = store.create_session([V01]).code
-    now = make_response(tid="now", session_code=code)
+    now = room_response(tid="now", session_code=code)
     submit(store, now)
     model = model_of(store)
     model.open(code)

@@ -7,16 +7,11 @@ Responses are built from the shipped answer keys (vignettes v01..v08) with chose
 from __future__ import annotations
 
 import math
-import uuid
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from arms_training.content import load_library
 from arms_training.framework import INSUFFICIENT, framework_by_id
 from arms_training.plots.session import figure_png, rating_distribution_figure
-from arms_training.responses import PlanAction, Response, Trainee
 from arms_training.session.room import (
     agency_differences,
     agency_distance,
@@ -29,58 +24,9 @@ from arms_training.session.room import (
     prompts,
     summarise,
 )
+from tests.factories import LIB, V01, room_response
 
-REPO = Path(__file__).resolve().parents[2]
-LIB = load_library(REPO)
 FW = framework_by_id("arms-2018")
-V01 = "v01-new-partner"
-T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-_seq = iter(range(10**6))
-
-
-def make_response(
-    vid: str = V01,
-    tid: str = "t1",
-    agency: str = "police",
-    *,
-    ratings: dict | None = None,
-    mode: str = "quick",
-    priorities: list[str] | None = None,
-    priority_level: str | None = None,
-    level: str | None = None,
-    plan: list[str] | None = None,
-    evidence: dict | None = None,
-    session_code: str | None = "ABC234",
-    role: str = "offender manager",
-    minute: int | None = None,
-) -> Response:
-    """A submitted response to ``vid``: the key's answers unless told otherwise."""
-    key, v = LIB.keys[vid], LIB.vignettes[vid]
-    n = next(_seq)
-    when = T0 + timedelta(minutes=n if minute is None else minute)
-    full = mode == "full"
-    return Response(
-        response_id=uuid.uuid4(),
-        trainee=Trainee(id=tid, agency=agency, role=role),
-        session_code=session_code,
-        vignette_id=vid,
-        vignette_version=v.version,
-        framework=key.framework,
-        mode=mode,
-        ratings={**key.ratings, **(ratings or {})},
-        evidence=evidence or {},
-        priorities=list(key.priorities if priorities is None else priorities),
-        priority_level=priority_level or key.priority_level,
-        risk_management_level=(level or key.risk_management_level) if full else None,
-        plan=[
-            PlanAction(intervention=i)
-            for i in (plan if plan is not None else [e.intervention for e in key.plan.essential])
-        ]
-        if full
-        else [],
-        started_at=when - timedelta(minutes=20),
-        submitted_at=when,
-    )
 
 
 def room_of(responses, *, key=False, vid=V01):
@@ -116,11 +62,11 @@ def test_categories_follow_the_framework_scale_then_insufficient():
 
 def test_counts_by_agency_mode_and_spread():
     rs = [
-        make_response(tid="p1", agency="police", ratings={"opportunity": 2}),
-        make_response(tid="p2", agency="police", ratings={"opportunity": 2}),
-        make_response(tid="b1", agency="probation", ratings={"opportunity": 1}),
-        make_response(tid="b2", agency="probation", ratings={"opportunity": INSUFFICIENT}),
-        make_response(vid="v02-online-images", tid="x", agency="other"),
+        room_response(tid="p1", agency="police", ratings={"opportunity": 2}),
+        room_response(tid="p2", agency="police", ratings={"opportunity": 2}),
+        room_response(tid="b1", agency="probation", ratings={"opportunity": 1}),
+        room_response(tid="b2", agency="probation", ratings={"opportunity": INSUFFICIENT}),
+        room_response(vid="v02-online-images", tid="x", agency="other"),
     ]
     room = room_of(rs)
     assert room.n == 4 and room.agencies == ("police", "probation")
@@ -141,7 +87,7 @@ def test_counts_by_agency_mode_and_spread():
 def test_nothing_of_the_key_is_in_the_room_before_reveal():
     key = LIB.keys[V01]
     rs = [
-        make_response(
+        room_response(
             tid=f"t{i}",
             agency=("police", "probation")[i % 2],
             ratings={"opportunity": i % 3},
@@ -172,7 +118,7 @@ def test_nothing_of_the_key_is_in_the_room_before_reveal():
 def test_the_key_overlays_consensus_panel_and_rationale_after_reveal():
     key = LIB.keys[V01]
     rs = [
-        make_response(
+        room_response(
             tid=f"t{i}", ratings={"opportunity": (1, 1, 2)[i % 3]}, evidence={"opportunity": ["hv3"]}
         )
         for i in range(6)
@@ -195,7 +141,7 @@ def test_most_split_ranks_by_entropy_then_modal_share():
     rs = []
     for i in range(8):
         rs.append(
-            make_response(
+            room_response(
                 tid=f"t{i}",
                 ratings={
                     "opportunity": (0, 1, 2, INSUFFICIENT)[i % 4],  # evenly spread: entropy 1
@@ -211,11 +157,11 @@ def test_most_split_ranks_by_entropy_then_modal_share():
 
 def test_agency_differences_rank_and_say_who_rates_higher():
     rs = [
-        make_response(tid=f"p{i}", agency="police", ratings={"opportunity": 2, "commitment_to_desist": 0})
+        room_response(tid=f"p{i}", agency="police", ratings={"opportunity": 2, "commitment_to_desist": 0})
         for i in range(3)
     ]
     rs += [
-        make_response(
+        room_response(
             tid=f"b{i}", agency="probation", ratings={"opportunity": 0, "commitment_to_desist": (0, 1, 1)[i]}
         )
         for i in range(3)
@@ -232,9 +178,9 @@ def test_agency_differences_rank_and_say_who_rates_higher():
 
 
 def test_a_trainee_who_submits_twice_is_counted_once_with_the_latest():
-    first = make_response(tid="same", ratings={"opportunity": 0}, minute=1)
-    second = make_response(tid="same", ratings={"opportunity": 2}, minute=5)
-    other = make_response(tid="other", minute=3)
+    first = room_response(tid="same", ratings={"opportunity": 0}, minute=1)
+    second = room_response(tid="same", ratings={"opportunity": 2}, minute=5)
+    other = room_response(tid="other", minute=3)
     assert latest_per_trainee([second, first, other]) == [other, second]
     room = room_of([first, second, other])
     assert room.n == 2 and room.factor("opportunity").total[2] == 1
@@ -243,7 +189,7 @@ def test_a_trainee_who_submits_twice_is_counted_once_with_the_latest():
 def test_priorities_levels_and_plans_against_the_key():
     key = LIB.keys[V01]
     rs = [
-        make_response(
+        room_response(
             tid="p1",
             agency="police",
             mode="full",
@@ -252,7 +198,7 @@ def test_priorities_levels_and_plans_against_the_key():
             level="high",
             plan=["disclosure", "disclosure", "overt_police_activity"],
         ),
-        make_response(
+        room_response(
             tid="b1",
             agency="probation",
             mode="full",
@@ -260,7 +206,7 @@ def test_priorities_levels_and_plans_against_the_key():
             priority_level="medium",
             plan=["disclosure", "family_work"],
         ),
-        make_response(tid="q1", agency="probation", mode="quick", priority_level="low"),
+        room_response(tid="q1", agency="probation", mode="quick", priority_level="low"),
     ]
     room = room_of(rs, key=True)
     pri = {c.choice: c for c in room.priorities}
@@ -292,7 +238,7 @@ def test_an_empty_room_has_no_prompts_and_draws_a_message():
 def test_every_shipped_case_summarises_with_its_key(vid):
     key = LIB.keys[vid]
     rs = [
-        make_response(vid, tid=f"t{i}", agency=("police", "probation")[i % 2], mode="full") for i in range(4)
+        room_response(vid, tid=f"t{i}", agency=("police", "probation")[i % 2], mode="full") for i in range(4)
     ]
     room = summarise(rs, FW, vignette_id=vid, key=key)
     assert room.n == 4 and all(f.matched == 1.0 for f in room.factors if f.expected is not None)
@@ -326,11 +272,11 @@ def test_display_names_number_each_agency_in_joining_order():
 
 def test_attendance_counts_joined_working_and_submitted_once_each():
     joined = [("a", "police"), ("b", "probation"), ("a", "police"), ("c", "probation")]
-    drafts = [make_response(tid="b", agency="probation")]
+    drafts = [room_response(tid="b", agency="probation")]
     submitted = [
-        make_response(tid="a"),
-        make_response(tid="a"),
-        make_response(tid="late", agency="police"),
+        room_response(tid="a"),
+        room_response(tid="a"),
+        room_response(tid="late", agency="police"),
     ]  # submitted without joining
     att = attendance(joined, drafts, submitted, anonymise=True)
     assert att.joined == {"police": 2, "probation": 2}
@@ -350,7 +296,7 @@ def test_attendance_counts_joined_working_and_submitted_once_each():
 @pytest.mark.parametrize("layout", ["side_by_side", "stacked"])
 def test_the_distribution_figure_draws_both_layouts_before_and_after_reveal(layout):
     rs = [
-        make_response(
+        room_response(
             tid=f"t{i}", agency=("police", "probation", "other")[i % 3], ratings={"opportunity": i % 3}
         )
         for i in range(9)
@@ -365,4 +311,4 @@ def test_the_distribution_figure_draws_both_layouts_before_and_after_reveal(layo
 
 def test_a_bad_layout_is_refused():
     with pytest.raises(ValueError, match="layout='bars' is not valid"):
-        rating_distribution_figure(room_of([make_response()]), FW, layout="bars")
+        rating_distribution_figure(room_of([room_response()]), FW, layout="bars")

@@ -22,7 +22,7 @@ from arms_training.session.survey import (
 )
 from arms_training.store import Store, StoreError
 from arms_training.ui.exercise.survey import SurveyView, survey_widgets
-from tests.session.test_room import make_response
+from tests.factories import room_response
 
 SURVEY = default_survey()
 POLICE = Trainee(id="kestrel", agency="police", role="offender manager")
@@ -223,9 +223,9 @@ def test_a_store_failure_keeps_the_answers_on_the_page(store):
 
 def test_the_exercise_hook_shows_the_survey_only_for_session_responses(store):
     code = store.create_session(["v01-new-partner"]).code
-    (widget,) = survey_widgets(make_response(session_code=code), store)
+    (widget,) = survey_widgets(room_response(session_code=code), store)
     assert "arms-survey" in widget._dom_classes
-    assert survey_widgets(make_response(session_code=None), store) == []
+    assert survey_widgets(room_response(session_code=None), store) == []
 
 
 def test_statement_text_is_escaped_in_the_view(store, tmp_path):

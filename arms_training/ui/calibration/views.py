@@ -18,7 +18,7 @@ import pandas as pd
 
 from arms_training.agreement.registry import band_notes
 from arms_training.calibration.dashboard import DIRECTION_MIN, Dashboard, page_of, sort_table
-from arms_training.calibration.result import CalibrationSettings
+from arms_training.calibration.settings import CalibrationSettings
 from arms_training.reports.calibration import esc, flagged_row, frame_html
 from arms_training.ui.components import classed, close_all
 

@@ -178,7 +178,7 @@ class SessionApp:
             log.warning("content not loaded: %s", p)
         self.library = library
         self.model = SessionModel(
-            store,
+            store if store is not None else Store,
             library=library,
             framework_for=framework_for,
             trainee_url=trainee_url,

@@ -16,7 +16,6 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 
 import ipywidgets as w
 import nbformat
@@ -36,9 +35,8 @@ from arms_training.ui.session.app import (
     SessionApp,
     join_url,
 )
-from tests.session.test_room import LIB, V01, make_response
+from tests.factories import LIB, REPO, V01, room_response
 
-REPO = Path(__file__).resolve().parents[3]
 V02 = "v02-online-images"
 FW = framework_by_id("arms-2018")
 XSS = "<img src=x onerror=alert(1)>"
@@ -197,7 +195,7 @@ def test_the_view_updates_from_the_store_and_only_redraws_on_change(store):
     assert app.refresh() is True
     assert "<th>Joined</th><td>1</td>" in app.attendance.value
     assert app.refresh() is False and app.stats.renders == 2  # open, then the join
-    r = make_response(tid="kite", agency="police", session_code=code, ratings={"opportunity": 2})
+    r = room_response(tid="kite", agency="police", session_code=code, ratings={"opportunity": 2})
     store.save_draft(r)
     assert app.refresh() is True and "<th>Working</th><td>1</td>" in app.attendance.value
     submit(store, r)
@@ -210,7 +208,7 @@ def test_the_view_updates_from_the_store_and_only_redraws_on_change(store):
 def test_names_are_anonymised_on_screen_when_the_session_says_so(store):
     app = started(store, anonymise=True)
     for i, agency in enumerate(("police", "probation", "police")):
-        submit(store, make_response(tid=f"secret-name-{i}", agency=agency, session_code=app.code))
+        submit(store, room_response(tid=f"secret-name-{i}", agency=agency, session_code=app.code))
     app.refresh()
     assert "Police 2" in app.people.value and "Probation 1" in app.people.value
     assert "secret-name" not in state_text()
@@ -218,8 +216,8 @@ def test_names_are_anonymised_on_screen_when_the_session_says_so(store):
 
 def test_markup_in_a_pseudonym_is_escaped_everywhere(store):
     app = started(store, anonymise=False)
-    submit(store, make_response(tid=XSS, agency="police", role="<b>OM</b>", session_code=app.code))
-    submit(store, make_response(tid=FORMULA, agency="probation", session_code=app.code))
+    submit(store, room_response(tid=XSS, agency="police", role="<b>OM</b>", session_code=app.code))
+    submit(store, room_response(tid=FORMULA, agency="probation", session_code=app.code))
     store.save_survey(
         app.code,
         Trainee(id=XSS, agency="police"),
@@ -248,7 +246,7 @@ def test_nothing_of_the_key_reaches_the_page_before_reveal(store):
     for i in range(6):
         submit(
             store,
-            make_response(
+            room_response(
                 tid=f"t{i}",
                 agency=("police", "probation")[i % 2],
                 mode="full",
@@ -282,7 +280,7 @@ def test_two_trainers_on_one_session_stay_consistent(db):
     with Store(db) as s1, Store(db) as s2:
         a = started(s1)
         b = make_app(s2, session_code=a.code)
-        submit(s1, make_response(tid="kite", session_code=a.code))
+        submit(s1, room_response(tid="kite", session_code=a.code))
         a.reveal_button.click()
         rationale = LIB.keys[V01].factors["opportunity"].rationale[:50]
         assert b.key_table.value == "" and b.refresh() is True
@@ -315,8 +313,8 @@ def test_a_trainee_joining_and_submitting_twice_counts_once_and_loses_nothing(st
     app = started(store)
     t = Trainee(id="kite", agency="police")
     assert store.join_session(app.code, t) == store.join_session(app.code.lower(), t)
-    first = make_response(tid="kite", session_code=app.code, ratings={"opportunity": 0})
-    again = make_response(tid="kite", session_code=app.code, ratings={"opportunity": 2})
+    first = room_response(tid="kite", session_code=app.code, ratings={"opportunity": 0})
+    again = room_response(tid="kite", session_code=app.code, ratings={"opportunity": 2})
     submit(store, first)
     submit(store, first)  # a double click: idempotent
     submit(store, again)
@@ -331,7 +329,7 @@ def test_a_trainee_joining_and_submitting_twice_counts_once_and_loses_nothing(st
 def test_the_csv_scores_match_the_shared_scoring_module(store):
     app = started(store, mode="full")
     responses = [
-        make_response(
+        room_response(
             tid=f"t{i}",
             agency=("police", "probation")[i % 2],
             mode="full",
@@ -358,7 +356,7 @@ def test_the_csv_scores_match_the_shared_scoring_module(store):
 
 def test_a_response_scored_against_an_older_key_keeps_its_stored_score(store):
     app = started(store)
-    r = make_response(session_code=app.code)
+    r = room_response(session_code=app.code)
     submit(store, r)
     data = app.model.read()
     old = r.model_copy(update={"key_version": 99})
@@ -373,7 +371,7 @@ def test_the_pack_has_charts_prompts_and_pseudonyms_only_on_request(store):
     for i in range(4):
         submit(
             store,
-            make_response(
+            room_response(
                 tid=f"heron-{i}",
                 agency=("police", "probation")[i % 2],
                 session_code=app.code,
@@ -410,7 +408,7 @@ def test_thirty_participants_submitting_at_once_are_all_counted(db):
         app = started(trainer_store, mode="quick")
         code = app.code
         responses = [
-            make_response(
+            room_response(
                 tid=f"trainee-{i:02d}",
                 agency=("police", "probation")[i % 2],
                 session_code=code,
@@ -457,7 +455,7 @@ def test_a_stored_response_that_no_longer_validates_is_left_out_and_said_once(st
     from arms_training.store import schema as t
 
     app = started(store, anonymise=False)
-    made = [make_response(tid=f"pol-{i}", session_code=app.code) for i in range(2)]
+    made = [room_response(tid=f"pol-{i}", session_code=app.code) for i in range(2)]
     for r in made:
         submit(store, r)
     broken = made[0].to_json_dict() | {"mode": "sideways"}
@@ -539,7 +537,7 @@ def test_the_app_refreshes_itself_inside_an_event_loop(store):
     async def main():
         app = started(store, refresh_seconds=0.02)
         assert app.timer.running
-        submit(store, make_response(tid="kite", session_code=app.code))
+        submit(store, room_response(tid="kite", session_code=app.code))
         for _ in range(100):
             await asyncio.sleep(0.02)
             if "<th>Submitted</th><td>1</td>" in app.attendance.value:

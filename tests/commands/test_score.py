@@ -11,8 +11,7 @@ import pytest
 
 from arms_training.cli import main
 from arms_training.content import load_library
-
-from .test_scoring import perfect
+from tests.factories import perfect
 
 LIB = load_library()
 VID = "v01-new-partner"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from arms_training.validation.validate import validate_paths
-
-from .helpers import copy_library, edit, run_cli
+from tests.factories import copy_library, edit, run_cli
 
 VIGNETTE = "vignettes/t01-fixture.yaml"
 KEY = "answer_keys/t01-fixture.yaml"

@@ -14,7 +14,6 @@ import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import ipywidgets as w
 import pytest
@@ -27,10 +26,16 @@ from arms_training.store import Store, StoreError
 from arms_training.ui.components import annotate, case_file_html
 from arms_training.ui.exercise import app as exercise_module
 from arms_training.ui.exercise.app import ExerciseApp
+from tests.factories import (
+    FW,
+    REPO,
+    SECRET,
+    secret_key_data,
+    secret_vignette,
+    secret_vignette_data,
+    write_content,
+)
 
-from .test_exercise_state import FW, SECRET, key_data, make_vignette, vignette_data, write_content
-
-REPO = Path(__file__).resolve().parent.parent
 FULL, PLAIN = "t91-full", "t92-plain"
 LOCKED = (
     "the training database is locked or unavailable: database is locked; your draft is "
@@ -51,8 +56,8 @@ def content(tmp_path, monkeypatch):
     write_content(
         root,
         [
-            (vignette_data(FULL), key_data(FULL)),
-            (vignette_data(PLAIN, follow_up=False), key_data(PLAIN, follow_up=False)),
+            (secret_vignette_data(FULL), secret_key_data(FULL)),
+            (secret_vignette_data(PLAIN, follow_up=False), secret_key_data(PLAIN, follow_up=False)),
         ],
     )
     monkeypatch.setenv("ARMS_TRAINING_CONTENT", str(root))
@@ -610,7 +615,7 @@ LEAN = textwrap.dedent("""
     import sys
     from arms_training.store import Store
     from arms_training.ui.exercise.app import ExerciseApp
-    from tests.test_ui_exercise import do_full_first_assessment, do_review, start
+    from tests.ui.exercise.test_app import do_full_first_assessment, do_review, start
     app = ExerciseApp.from_environment({"QUERY_STRING": ""}, store=Store(sys.argv[1]),
                                        autosave_seconds=0)
     start(app)
@@ -665,7 +670,7 @@ def test_notebook_runs_in_a_kernel(content, tmp_path, monkeypatch):
 
 
 def test_case_file_html_includes_follow_up_only_on_request():
-    v = make_vignette()
+    v = secret_vignette()
     assert "FOLLOWUPTEXT" not in case_file_html(v, FW.glossary)
     assert "FOLLOWUPTEXT" in case_file_html(v, FW.glossary, include_follow_up=True)
     assert exercise_module.VIEWS.keys() == set(STAGE_IDS)
@@ -702,7 +707,7 @@ def test_feedback_html_escapes_everything():
         ScoreReport,
     )
 
-    v = make_vignette()
+    v = secret_vignette()
     r = new_response(Trainee(id="t1", agency="police"), v.id, 1, FW.id)
     r.stage_seconds = {"rate": 90.0}
     evil = "<img src=x onerror=alert(1)>"
@@ -759,8 +764,7 @@ def test_feedback_html_escapes_everything():
 
 def test_autosave_is_debounced_without_an_event_loop():
     from arms_training.ui.exercise.autosave import Autosaver
-
-    from .test_exercise_state import Clock
+    from tests.factories import Clock
 
     clock, saves = Clock(), []
     saver = Autosaver(lambda: saves.append(clock.now) or True, interval=3, clock=clock)

@@ -6,182 +6,31 @@ import json
 import subprocess
 import sys
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
-from arms_training.content import AnswerKey, Vignette, load_library
-from arms_training.framework import INSUFFICIENT, framework_by_id
-from arms_training.responses import Response
+from arms_training.content import load_library
+from arms_training.framework import INSUFFICIENT
 from arms_training.scoring.rules import ScoringError, factor_credit, score, score_response
+from tests.factories import (
+    FW,
+    KEY,
+    KEY_RATINGS,
+    PROTECTIVE,
+    RISK,
+    VIGNETTE,
+    complete_action,
+    make_key,
+    perfect,
+)
 
-FW = framework_by_id("arms-2018")
-RISK = [f.id for f in FW.risk_factors]
-PROTECTIVE = [f.id for f in FW.protective_factors]
 ADJ = FW.plan_rubric.adjacent_credit
 W = FW.plan_rubric.components
-
-# Consensus ratings of the code-built key; the panel is unanimous on every risk factor.
-KEY_RATINGS = {
-    "opportunity": 1,
-    "sexual_preoccupation": 0,
-    "offence_related_sexual_interest": 2,
-    "emotional_congruence_children": 0,
-    "hostile_orientation": 1,
-    "poor_self_management": 2,
-    "social_influences": 1,
-    "commitment_to_desist": 2,
-    "intimate_relationships": INSUFFICIENT,
-    "employment_positive_routine": 0,
-    "social_investment": 1,
-}
-# Protective panel: split on two factors (expert c dissents), for the panel-share rules.
-DISSENT = {"social_influences": 2, "intimate_relationships": 1}
-
-
-def make_key(**changes) -> AnswerKey:
-    """A complete arms-2018 key built in code (no content files needed)."""
-    panel = []
-    for member in ("a", "b", "c"):
-        ratings = dict(KEY_RATINGS)
-        if member == "c":
-            ratings.update(DISSENT)
-        panel.append({"id": member, "ratings": ratings})
-    data = {
-        "schema_version": 1,
-        "vignette_id": "t-score",
-        "key_version": 2,
-        "framework": "arms-2018",
-        "status": "illustrative",
-        "panel": panel,
-        "factors": {
-            f: {"rating": r, "rationale": f"why {f}", "evidence": ["p1"]} for f, r in KEY_RATINGS.items()
-        },
-        "priorities": ["opportunity", "poor_self_management", "offence_related_sexual_interest"],
-        "priority_level": "medium",
-        "risk_management_level": "medium",
-        "plan": {
-            "essential": [
-                {"intervention": "home_visits", "factors": ["opportunity"], "why": "see him"},
-                {
-                    "intervention": "relapse_prevention",
-                    "factors": ["poor_self_management"],
-                    "why": "coping plan",
-                },
-                {
-                    "intervention": "accredited_programme",
-                    "factors": ["offence_related_sexual_interest"],
-                    "why": "treatment",
-                },
-                {
-                    "intervention": "employment_support",
-                    "factors": ["employment_positive_routine"],
-                    "why": "routine",
-                },
-            ],
-            "acceptable": [{"intervention": "unannounced_visits"}],
-            "contraindicated": [
-                {"intervention": "residence_restriction", "why": "cuts family off"},
-                {"intervention": "overt_police_activity", "why": "no breach"},
-            ],
-        },
-        "follow_up": {
-            "significant_change": True,
-            "ratings": {**KEY_RATINGS, "opportunity": 2},
-            "risk_management_level": "high",
-            "why": "moved in with children",
-        },
-    }
-    data.update(changes)
-    return AnswerKey.model_validate(data)
-
-
-def make_vignette(**changes) -> Vignette:
-    data = {
-        "schema_version": 1,
-        "id": "t-score",
-        "version": 3,
-        "title": "Scoring fixture",
-        "summary": "s",
-        "difficulty": "introductory",
-        "estimated_minutes": 20,
-        "learning_focus": ["x"],
-        "framework": "arms-2018",
-        "static_tool": {"name": "OSP/C", "category": "medium"},
-        "mappa_level": 1,
-        "lead_agency": "police",
-        "cast": [{"name": "Test Person"}],
-        "sections": [
-            {
-                "id": "s1",
-                "title": "Visit",
-                "source": "home_visit",
-                "paragraphs": [{"id": "p1", "text": "Text."}],
-            }
-        ],
-        "follow_up": {
-            "title": "Later",
-            "sections": [
-                {
-                    "id": "s2",
-                    "title": "Review",
-                    "source": "police",
-                    "paragraphs": [{"id": "f1", "text": "More."}],
-                }
-            ],
-        },
-    }
-    data.update(changes)
-    return Vignette.model_validate(data)
-
-
-def complete_action(intervention, factors=()):
-    return {
-        "intervention": intervention,
-        "factors": list(factors),
-        "objective": "aim",
-        "enforcement": "checked at visits",
-        "rationale": "proportionate",
-        "owner": "police",
-        "review_weeks": 8,
-    }
-
-
-def perfect(key: AnswerKey, vignette_version: int = 3, **changes) -> Response:
-    """The response an expert following the key would submit."""
-    data = {
-        "response_id": str(uuid.UUID(int=7)),
-        "trainee": {"id": "t1", "agency": "police"},
-        "vignette_id": key.vignette_id,
-        "vignette_version": vignette_version,
-        "key_version": key.key_version,
-        "framework": key.framework,
-        "mode": "full",
-        "ratings": dict(key.ratings),
-        "priorities": list(key.priorities),
-        "priority_level": key.priority_level,
-        "risk_management_level": key.risk_management_level,
-        "override_rationale": key.override_rationale,
-        "plan": [complete_action(e.intervention, e.factors) for e in key.plan.essential],
-        "started_at": datetime(2025, 1, 1, tzinfo=UTC),
-    }
-    if key.follow_up is not None:
-        data["follow_up"] = {
-            "significant_change": key.follow_up.significant_change,
-            "ratings": dict(key.follow_up.ratings),
-            "risk_management_level": key.follow_up.risk_management_level,
-        }
-    data.update(changes)
-    return Response.model_validate(data)
 
 
 def shift_risk_up(ratings: dict) -> dict:
     top = max(FW.scale_values)
     return {f: (min(r + 1, top) if f in RISK and r != INSUFFICIENT else r) for f, r in ratings.items()}
-
-
-KEY = make_key()
-VIGNETTE = make_vignette()
 
 
 # ------------------------------------------------------------------------- done-when checks

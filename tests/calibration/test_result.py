@@ -32,8 +32,7 @@ from arms_training.framework import INSUFFICIENT, framework_by_id
 from arms_training.reports.calibration_bundle import write_tables
 from arms_training.responses import Response
 from arms_training.scoring.rules import ScoringError, score, score_response
-
-from .test_scoring import KEY, VIGNETTE, make_key, perfect
+from tests.factories import KEY, VIGNETTE, make_key, perfect
 
 FW = framework_by_id("arms-2018")
 LIB = load_library()

@@ -19,8 +19,7 @@ from tornado.web import Application
 from tornado.websocket import WebSocketHandler
 
 from arms_training.ui.exercise.preheat import preheated, request_info_url, wait_for_request
-
-from .helpers import REPO
+from tests.factories import REPO
 
 
 @pytest.fixture

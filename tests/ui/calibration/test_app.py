@@ -14,7 +14,6 @@ import json
 import re
 import uuid
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import ipywidgets as w
 import nbformat
@@ -23,7 +22,7 @@ from openpyxl import load_workbook
 
 from arms_training.calibration.dashboard import Dashboard, DashboardState
 from arms_training.calibration.demo_data import write_demo
-from arms_training.calibration.result import CalibrationSettings
+from arms_training.calibration.settings import CalibrationSettings
 from arms_training.content import load_library
 from arms_training.framework import framework_by_id
 from arms_training.responses import Response
@@ -31,8 +30,8 @@ from arms_training.scoring.rules import score
 from arms_training.store import Store
 from arms_training.ui.calibration import views as calibration_views
 from arms_training.ui.calibration.app import CalibrationApp
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 LIB = load_library()
 FW = framework_by_id("arms-2018")
 XSS = "<img src=x onerror=alert(1)>"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from arms_training.content import AnswerKey, Vignette, load_vignettes
+from arms_training.content import load_vignettes
 from arms_training.exercise.state import (
     Exercise,
     InputError,
@@ -15,121 +14,15 @@ from arms_training.exercise.state import (
 )
 from arms_training.framework import framework_by_id
 from arms_training.responses import MAX_TEXT, Trainee, new_response
+from tests.factories import (
+    Clock,
+    secret_key_data,
+    secret_vignette,
+    secret_vignette_data,
+    write_content,
+)
 
 FW = framework_by_id("arms-2018")
-SECRET = "KEYSECRET"  # marks every key-derived string, so tests can look for leaks
-
-
-def vignette_data(vid: str = "t90-state", *, follow_up: bool = True) -> dict:
-    data = {
-        "schema_version": 1,
-        "id": vid,
-        "version": 1,
-        "title": "A test case <b>bold</b>",
-        "summary": "A fictional man managed at MAPPA level 1.",
-        "difficulty": "introductory",
-        "estimated_minutes": 20,
-        "learning_focus": ["Reading & rating"],
-        "framework": "arms-2018",
-        "static_tool": {"name": "OSP/C", "category": "medium"},
-        "mappa_level": 1,
-        "lead_agency": "police",
-        "cast": [{"name": "Alan Testperson"}],
-        "sections": [
-            {
-                "id": "home",
-                "title": "Home visit",
-                "source": "home_visit",
-                "paragraphs": [
-                    {"id": "h1", "text": "He lives alone; his licence ended last year."},
-                    {"id": "h2", "text": "He works nights at a depot <script>x</script>."},
-                ],
-            },
-            {
-                "id": "pol",
-                "title": "Police",
-                "source": "police",
-                "paragraphs": [{"id": "p1", "text": "No intelligence on the PNC in the period."}],
-            },
-        ],
-    }
-    if follow_up:
-        data["features"] = ["follow_up_significant"]
-        data["follow_up"] = {
-            "title": "Next visit",
-            "when": "Three months later",
-            "sections": [
-                {
-                    "id": "fu",
-                    "title": "Referral",
-                    "source": "police",
-                    "paragraphs": [{"id": "f1", "text": "FOLLOWUPTEXT: he has moved in with a partner."}],
-                }
-            ],
-        }
-    return data
-
-
-def key_data(vid: str = "t90-state", *, follow_up: bool = True) -> dict:
-    ratings = {f: 1 if f == "opportunity" else 0 for f in FW.factor_ids}
-    data = {
-        "schema_version": 1,
-        "vignette_id": vid,
-        "key_version": 2,
-        "framework": "arms-2018",
-        "status": "illustrative",
-        "panel": [{"id": f"e{i}", "ratings": ratings} for i in range(3)],
-        "factors": {
-            f: {"rating": r, "rationale": f"{SECRET} rationale for {f}.", "evidence": ["h1"]}
-            for f, r in ratings.items()
-        },
-        "priorities": ["opportunity"],
-        "priority_level": "medium",
-        "risk_management_level": "medium",
-        "plan": {
-            "essential": [
-                {
-                    "intervention": "home_visits",
-                    "factors": ["opportunity"],
-                    "why": f"{SECRET} visits check who is there.",
-                }
-            ],
-            "contraindicated": [{"intervention": "approved_premises", "why": f"{SECRET} would end his job."}],
-        },
-    }
-    if follow_up:
-        data["follow_up"] = {
-            "significant_change": True,
-            "ratings": {**ratings, "opportunity": 2},
-            "risk_management_level": "high",
-            "why": f"{SECRET} the move gives access.",
-        }
-    return data
-
-
-def make_vignette(**kw) -> Vignette:
-    return Vignette.model_validate(vignette_data(**kw))
-
-
-def make_key(**kw) -> AnswerKey:
-    return AnswerKey.model_validate(key_data(**kw))
-
-
-def write_content(root, pairs) -> None:
-    """Write (vignette dict, key dict) pairs as YAML under root/vignettes and root/answer_keys."""
-    (root / "vignettes").mkdir(parents=True, exist_ok=True)
-    (root / "answer_keys").mkdir(parents=True, exist_ok=True)
-    for v, k in pairs:
-        (root / "vignettes" / f"{v['id']}.yaml").write_text(yaml.safe_dump(v), encoding="utf-8")
-        (root / "answer_keys" / f"{k['vignette_id']}.yaml").write_text(yaml.safe_dump(k), encoding="utf-8")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -138,7 +31,7 @@ def clock():
 
 
 def exercise(clock=None, *, mode="full", follow_up=True) -> Exercise:
-    v = make_vignette(follow_up=follow_up)
+    v = secret_vignette(follow_up=follow_up)
     r = new_response(Trainee(id="t1", agency="police"), v.id, v.version, FW.id, mode=mode)
     return Exercise(FW, v, r, **({"clock": clock} if clock else {}))
 
@@ -198,7 +91,7 @@ def test_arrival_drops_bad_values_with_a_reason():
 
 
 def test_load_vignettes_never_reads_answer_keys(tmp_path, monkeypatch):
-    write_content(tmp_path, [(vignette_data(), key_data())])
+    write_content(tmp_path, [(secret_vignette_data(), secret_key_data())])
     (tmp_path / "answer_keys" / "broken.yaml").write_text(": not yaml [", encoding="utf-8")
     import arms_training.content as content
 
