@@ -261,7 +261,12 @@ def _load_folder(
     items: dict[str, Any] = {}
     paths: dict[str, Path] = {}
     problems: list[Problem] = []
+    inside = folder.resolve()
     for path in sorted(folder.glob("*.y*ml")):
+        if not path.resolve().is_relative_to(inside):
+            # A link out of the content folder could make any file on the server a "case".
+            problems.append(Problem(str(path), "", f"links outside {folder}; copy the file in instead"))
+            continue
         try:
             item = loader(path)
         except ContentError as exc:

@@ -41,8 +41,11 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.field} (line {self.line})" if self.line else self.field
-        return f"{self.path}: {where or '(file)'}: {self.message}"
+        if self.field:
+            where = f"{self.field} (line {self.line})" if self.line else self.field
+        else:
+            where = f"line {self.line}" if self.line else "(file)"
+        return f"{self.path}: {where}: {self.message}"
 
 
 class ArmsError(Exception):

@@ -13,10 +13,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import yaml
-
 from arms_training.content import AnswerKey, Vignette, load_library
 from arms_training.framework import INSUFFICIENT, framework_by_id
+from arms_training.io.documents import dump_yaml
 from arms_training.responses import PlanAction, Response, Trainee
 
 # -- content on disk and the command line ----------------------------------------------------------
@@ -323,8 +322,8 @@ def write_content(root, pairs) -> None:
     (root / "vignettes").mkdir(parents=True, exist_ok=True)
     (root / "answer_keys").mkdir(parents=True, exist_ok=True)
     for v, k in pairs:
-        (root / "vignettes" / f"{v['id']}.yaml").write_text(yaml.safe_dump(v), encoding="utf-8")
-        (root / "answer_keys" / f"{k['vignette_id']}.yaml").write_text(yaml.safe_dump(k), encoding="utf-8")
+        (root / "vignettes" / f"{v['id']}.yaml").write_text(dump_yaml(v), encoding="utf-8")
+        (root / "answer_keys" / f"{k['vignette_id']}.yaml").write_text(dump_yaml(k), encoding="utf-8")
 
 
 class Clock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from arms_training.content import load_key, load_vignette, panel_consensus
+from arms_training.content import load_key, load_library, load_vignette, panel_consensus
 from arms_training.errors import ContentError
 from tests.factories import FIXTURE_LIBRARY, copy_library, edit
 
@@ -121,3 +121,14 @@ def test_every_problem_in_a_file_is_reported(lib):
 )
 def test_panel_consensus_is_the_median_unless_most_say_insufficient(votes, expected):
     assert panel_consensus(votes) == expected
+
+
+def test_a_link_out_of_the_content_folder_is_not_followed(tmp_path):
+    lib = copy_library(tmp_path)
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text((lib / "vignettes" / "t01-fixture.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (lib / "vignettes" / "t01-fixture.yaml").unlink()
+    (lib / "vignettes" / "t01-fixture.yaml").symlink_to(outside)
+    library = load_library(lib)
+    assert "t01-fixture" not in library.vignettes
+    assert any("links outside" in p.message for p in library.problems)

@@ -2,11 +2,19 @@
 
 PyYAML's composed node tree knows where each value starts; we keep a map from field path to
 line so that a schema error deep in a vignette points at the line a trainer must edit.
+
+A file is untrusted until it is read: only regular files are opened (a FIFO would hang the
+reader, a link to a device would exhaust it), of at most :data:`MAX_BYTES`; YAML anchors and
+aliases are refused before anything is constructed (a file under 1 KB of nested aliases expands
+to gigabytes), as are duplicate keys (YAML lets the last one win, silently) and nesting deeper
+than :data:`MAX_DEPTH`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,11 +24,24 @@ from pydantic_core import ErrorDetails
 
 from arms_training.errors import ContentError, Problem
 
-__all__ = ["read_document", "parse_model", "field_path", "LineMap"]
+__all__ = [
+    "read_document",
+    "read_bytes",
+    "dump_yaml",
+    "parse_model",
+    "field_path",
+    "LineMap",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+]
 
 M = TypeVar("M", bound=BaseModel)
 LineMap = dict[tuple, int]
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The longest shipped case is ~12 kB; a content or response file is far below this.
+MAX_BYTES = 4_000_000
+# A vignette nests six levels deep; anything near this is not content.
+MAX_DEPTH = 64
 
 
 def field_path(loc: tuple) -> str:
@@ -32,6 +53,30 @@ def field_path(loc: tuple) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+def _check(node: yaml.Node, seen: set[int], depth: int, path: str) -> None:
+    """Refuse aliases, duplicate keys and deep nesting, walking each composed node once."""
+    line = node.start_mark.line + 1
+    if id(node) in seen:
+        raise ContentError.single(path, "", "YAML anchors and aliases (&name, *name) are not allowed", line)
+    seen.add(id(node))
+    if depth > MAX_DEPTH:
+        raise ContentError.single(path, "", f"nested more than {MAX_DEPTH} levels deep", line)
+    if isinstance(node, yaml.MappingNode):
+        keys: dict[object, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise ContentError.single(path, "", "YAML merge keys (<<) are not allowed", line)
+            key, at = key_node.value, key_node.start_mark.line + 1
+            if key in keys:
+                raise ContentError.single(path, str(key), f"duplicate key (first on line {keys[key]})", at)
+            keys[key] = at
+            _check(key_node, seen, depth + 1, path)
+            _check(value_node, seen, depth + 1, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check(item, seen, depth + 1, path)
 
 
 def _walk(node: yaml.Node, prefix: tuple, lines: LineMap) -> None:
@@ -48,11 +93,50 @@ def _walk(node: yaml.Node, prefix: tuple, lines: LineMap) -> None:
             _walk(item, prefix + (i,), lines)
 
 
-def _decode(path: Path) -> str:
+class _PlainDumper(yaml.SafeDumper):
+    """Writes shared objects out in full: the reader refuses anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_yaml(data: Any) -> str:
+    """``data`` as YAML this module reads back: no anchors or aliases, keys in the given order,
+    text as UTF-8 characters."""
+    return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
+
+
+def read_bytes(path: str | Path, *, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; ContentError otherwise.
+
+    Checked on the open file, so a name swapped for a FIFO or a device between the check and the
+    read is caught too (the open itself does not block: O_NONBLOCK).
+    """
+    where = str(path)
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise ContentError.single(str(path), "", f"cannot read file: {exc.strerror or exc}") from None
+        raise ContentError.single(where, "", f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise ContentError.single(where, "", f"cannot read file: {kind}")
+        if info.st_size > limit:
+            raise ContentError.single(
+                where, "", f"file is {info.st_size:,} bytes; the limit is {limit:,}: is it the right file?"
+            )
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ContentError.single(where, "", f"file is over the limit of {limit:,} bytes")
+    return data
+
+
+def _decode(path: Path) -> str:
+    raw = read_bytes(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -74,14 +158,21 @@ def read_document(path: str | Path) -> tuple[Any, LineMap]:
             return json.loads(text), {}
         except json.JSONDecodeError as exc:
             raise ContentError.single(str(path), "", f"malformed JSON: {exc.msg}", exc.lineno) from None
+        except RecursionError:
+            raise ContentError.single(str(path), "", "malformed JSON: nested too deeply") from None
     try:
-        # Parse once: the composed node gives both the line marks and the data.
+        # Parse once: the composed node gives both the line marks and the data; it is checked
+        # before anything is constructed from it.
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
+            if node is not None:
+                _check(node, set(), 0, str(path))
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except RecursionError:
+        raise ContentError.single(str(path), "", f"nested more than {MAX_DEPTH} levels deep") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -387,8 +387,9 @@ def test_plans_table_share_by_hand():
 
 
 def test_safe_cell():
-    for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+    for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\nx"):
         assert safe_cell(text) == "'" + text
+    assert safe_cell("\rx") == "'\nx"
     assert safe_cell("ordinary") == "ordinary" and safe_cell(-0.3) == -0.3
 
 

@@ -198,8 +198,8 @@ def test_a_folder_reads_each_file_as_score_and_validate_read_one(good, tmp_path)
     items = [r.item for r in read_records(folder)]
     assert isinstance(items[0], Response) and items[0] == good[0]
     shown = [str(i) for i in items[1:]]
-    assert shown[0].startswith(f"{folder}/b.json:  (line 3): malformed JSON: ")
-    assert shown[1].startswith(f"{folder}/c.json:  (line ") and "not UTF-8: byte 0xff" in shown[1]
+    assert shown[0].startswith(f"{folder}/b.json: line 3: malformed JSON: ")
+    assert shown[1].startswith(f"{folder}/c.json: line ") and "not UTF-8: byte 0xff" in shown[1]
     assert shown[2] == f"{folder}/d.json: (file): file is empty"
 
 
