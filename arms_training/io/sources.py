@@ -122,6 +122,8 @@ def parse_json(text: str | bytes, source: str) -> Response:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ContentError.single(source, "", f"malformed JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ContentError.single(source, "", "malformed JSON: nested too deeply") from None
     return parse_response(data, source)
 
 
@@ -228,6 +230,8 @@ def _json(data: bytes, source: str) -> Iterator[Record]:
             f"{source} is not valid JSON ({exc.msg}, line {exc.lineno}); import "
             "JSONL (one response per line), JSON or CSV"
         ) from None
+    except RecursionError:
+        raise SourceError(f"{source} is not valid JSON: nested too deeply") from None
     items = doc if isinstance(doc, list) else [doc]
     for i, item in enumerate(items):
         try:

@@ -90,3 +90,17 @@ def test_what_dump_yaml_writes_reads_back_even_with_shared_objects(tmp_path):
     path.write_text(dump_yaml({"first": shared, "again": shared, "title": "Zoë"}), encoding="utf-8")
     data, _ = read_document(path)
     assert data == {"first": {"opportunity": 1}, "again": {"opportunity": 1}, "title": "Zoë"}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_deeply_nested_line_is_one_bad_record_named_by_file_and_line(tmp_path, workers):
+    """It used to abort the whole import with a RecursionError that named no file."""
+    from arms_training.calibration.demo_data import generate
+    from arms_training.io.frames import load_frames
+
+    good = [r.model_dump_json() for r in generate(2, 1, seed=5)[0]]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join([good[0], "[" * 100_000 + "]" * 100_000, good[1]]) + "\n", encoding="utf-8")
+    frames, problems = load_frames(path, workers=workers)
+    assert len(frames) == 2
+    assert [str(p) for p in problems] == [f"{path}:2: (file): malformed JSON: nested too deeply"]
