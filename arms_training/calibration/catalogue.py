@@ -135,7 +135,9 @@ def register(record: Table) -> Table:
         raise ValueError(f"table {record.name!r} is already registered")
     for other in _RECORDS.values():
         if other.title.casefold() == record.title.casefold():
-            raise ValueError(f"table {record.name!r}: title {record.title!r} is already {other.name!r}'s")
+            raise ValueError(
+                f"table {record.name!r}: title {record.title!r} is already {other.name!r}'s title"
+            )
     _RECORDS[record.name] = record
     return record
 
