@@ -60,7 +60,7 @@ def _areas(t: TableInputs) -> pd.DataFrame:
 def _slowest(t: TableInputs) -> pd.DataFrame:
     """The lowest totals: a summary (no CSV of its own) computed only on request."""
     if t.progress is not None:
-        t.progress(0.5, "slowest")
+        t.progress(0.5, "test_slowest")
     low = t.scored.nsmallest(3, "total", keep="first")
     return low[["trainee_id", "vignette_id", "total"]].reset_index(drop=True)
 
@@ -69,11 +69,13 @@ def _slowest(t: TableInputs) -> pd.DataFrame:
 def two_more() -> Iterator[tuple[Table, Table]]:
     """Two tables the package does not have, registered for one test: the recipe of
     docs/extending.md ("add a calibration table"), followed with nothing else edited."""
-    areas = register(Table("areas", "Agreement by area", _areas))
-    slowest = register(Table("slowest", "Lowest totals", _slowest, csv=False, on_request=True, report=False))
+    areas = register(Table("test_areas", "Agreement by area", _areas))
+    slowest = register(
+        Table("test_slowest", "Lowest totals", _slowest, csv=False, on_request=True, report=False)
+    )
     yield areas, slowest
-    unregister("areas")
-    unregister("slowest")
+    unregister("test_areas")
+    unregister("test_slowest")
 
 
 @pytest.fixture(scope="module")
@@ -120,14 +122,14 @@ def test_the_built_in_tables_in_export_order_with_their_flags():
         (dict(name="a" * 32), "at most 31"),  # a workbook sheet name; a longer one would be cut
         (dict(name=BAD_RECORDS), "carries it last"),
         (dict(title="  "), "heading is required"),
-        (dict(build="areas"), "not callable"),
+        (dict(build="test_areas"), "not callable"),
         (dict(annotate=3), "not callable"),
         (dict(csv="yes"), "csv='yes'"),
         (dict(on_request=1), "on_request=1"),
     ],
 )
 def test_a_record_that_could_not_be_exported_is_refused_when_built(changes, says):
-    fields = dict(name="areas", title="Agreement by area", build=_areas) | changes
+    fields = dict(name="test_areas", title="Agreement by area", build=_areas) | changes
     with pytest.raises(ValueError, match=re.escape(says)):
         Table(**fields)
 
@@ -138,11 +140,11 @@ def test_register_refuses_a_name_or_title_taken_and_what_is_not_a_table():
     with pytest.raises(ValueError, match="title 'reliability' is already 'reliability''s title"):
         register(Table("reliability_again", "reliability", _areas))
     with pytest.raises(TypeError, match="needs a Table, got dict"):
-        register({"name": "areas"})  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="'areas' is not valid; allowed: assessors, factors"):
-        catalogue.table("areas")
+        register({"name": "test_areas"})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'test_areas' is not valid; allowed: assessors, factors"):
+        catalogue.table("test_areas")
     with pytest.raises(ValueError, match="not valid"):
-        unregister("areas")
+        unregister("test_areas")
     assert catalogue.names() == BUILT_IN  # nothing refused was kept
 
 
@@ -164,7 +166,7 @@ def test_a_registered_table_reaches_every_view_and_export(two_more, source, tmp_
 
     # tables(): built in registration order after the built-in CSV tables, summaries on request.
     plain = tables(frames, LIB, settings=FAST, filters=police)
-    assert list(plain.tables) == [*CSV_TABLES, "areas"]
+    assert list(plain.tables) == [*CSV_TABLES, "test_areas"]
     scores = plain.scores
     by_area = scores.groupby("area")
     want = pd.DataFrame(
@@ -175,42 +177,42 @@ def test_a_registered_table_reaches_every_view_and_export(two_more, source, tmp_
             "exact_agreement": (by_area["n_exact"].sum() / by_area["n_factors"].sum()).to_numpy(),
         }
     )
-    pd.testing.assert_frame_equal(plain.table("areas"), want)
+    pd.testing.assert_frame_equal(plain.table("test_areas"), want)
     assert plain.n_scored == len(scores) == want["n"].sum()
-    with pytest.raises(ValueError, match="'slowest' was not built: tables\\(..., summaries=True\\)"):
-        plain.table("slowest")
+    with pytest.raises(ValueError, match="'test_slowest' was not built: tables\\(..., summaries=True\\)"):
+        plain.table("test_slowest")
     full = tables(frames, LIB, settings=FAST, filters=police, summaries=True)
-    assert list(full.tables) == [*BUILT_IN, "areas", "slowest"]
-    assert list(full.table("slowest")["total"]) == sorted(scores["total"])[:3]
+    assert list(full.tables) == [*BUILT_IN, "test_areas", "test_slowest"]
+    assert list(full.table("test_slowest")["total"]) == sorted(scores["total"])[:3]
 
     # The dashboard: a view like the others, the same numbers for the same filter; the slow one
     # waits to be asked, and reports its progress when it is.
     d = Dashboard(LIB, state=DashboardState(settings=FAST, agency=("police",)))
     d.import_path(source)
-    assert "areas" in VIEW_NAMES and "slowest" in VIEW_NAMES
-    pd.testing.assert_frame_equal(d.view("areas"), plain.table("areas"))
-    assert d.on_request("slowest") and d.on_request("reliability") and not d.on_request("areas")
+    assert "test_areas" in VIEW_NAMES and "test_slowest" in VIEW_NAMES
+    pd.testing.assert_frame_equal(d.view("test_areas"), plain.table("test_areas"))
+    assert d.on_request("test_slowest") and d.on_request("reliability") and not d.on_request("test_areas")
     said: list[str] = []
     pd.testing.assert_frame_equal(
-        d.view("slowest", progress=lambda f, s: said.append(s)), full.table("slowest")
+        d.view("test_slowest", progress=lambda f, s: said.append(s)), full.table("test_slowest")
     )
-    assert said == ["slowest"] and not d.on_request("slowest")
+    assert said == ["test_slowest"] and not d.on_request("test_slowest")
 
-    # The command line: areas.csv beside the others (not the summary), a sheet for each, and the
+    # The command line: test_areas.csv beside the others (not the summary), a sheet for each, and the
     # report's section titled by the record, before the records not scored.
     out = tmp_path / "cli"
     argv = ["calibrate", str(source), "--out", str(out / "tables"), "--agency", "police"]
     argv += ["--xlsx", str(out / "cal.xlsx"), "--report", str(out / "cal.html"), "--n-boot", "20"]
     assert main(argv) == 0
     written = sorted(p.name for p in (out / "tables").iterdir())
-    assert written == sorted(f"{n}.csv" for n in [*CSV_TABLES, "areas", BAD_RECORDS])
-    assert list(COMMAND_LINE_CSVS) == [*CSV_TABLES, "areas", BAD_RECORDS]
-    rows = _csv_rows((out / "tables" / "areas.csv").read_bytes())
+    assert written == sorted(f"{n}.csv" for n in [*CSV_TABLES, "test_areas", BAD_RECORDS])
+    assert list(COMMAND_LINE_CSVS) == [*CSV_TABLES, "test_areas", BAD_RECORDS]
+    rows = _csv_rows((out / "tables" / "test_areas.csv").read_bytes())
     assert rows[0] == list(want.columns) and [r[0] for r in rows[1:]] == list(want["area"])
     sheets = _sheets((out / "cal.xlsx").read_bytes())
-    assert list(sheets) == [*BUILT_IN, "areas", "slowest", BAD_RECORDS]
-    assert sheets["areas"][0] == list(want.columns)
-    assert [r[1] for r in sheets["areas"][1:]] == list(want["n"])
+    assert list(sheets) == [*BUILT_IN, "test_areas", "test_slowest", BAD_RECORDS]
+    assert sheets["test_areas"][0] == list(want.columns)
+    assert [r[1] for r in sheets["test_areas"][1:]] == list(want["n"])
     page = (out / "cal.html").read_text(encoding="utf-8")
     section = re.search(r"<section><h2>Agreement by area</h2>(.*?)</section>", page)
     assert section and all(f"<td>{area}</td>" in section.group(1) for area in want["area"])
@@ -220,8 +222,8 @@ def test_a_registered_table_reaches_every_view_and_export(two_more, source, tmp_
 
     # The bundle the dashboard's Export tab offers: the same file, with a byte-order mark.
     bundle = CalibrationBundle.of(d.result(summaries=True))
-    assert list(bundle.tables) == [*BUILT_IN, "areas", "slowest", BAD_RECORDS]
-    assert bundle.csv("areas") == b"\xef\xbb\xbf" + (out / "tables" / "areas.csv").read_bytes()
+    assert list(bundle.tables) == [*BUILT_IN, "test_areas", "test_slowest", BAD_RECORDS]
+    assert bundle.csv("test_areas") == b"\xef\xbb\xbf" + (out / "tables" / "test_areas.csv").read_bytes()
     assert "<h2>Agreement by area</h2>" in bundle.report(figures={})
 
 
@@ -233,7 +235,7 @@ def test_the_dashboards_export_tab_offers_a_registered_table(two_more, source):
     app.tabs.selected_index = len(app.views)
     app.export_button.click()
     links = app.downloads.value
-    for name in ("areas", "slowest"):
+    for name in ("test_areas", "test_slowest"):
         match = re.search(
             rf'class="arms-cal-download-csv-{name}"[^>]*href="data:[^;]+;charset=[^;]+;base64,([^"]+)"', links
         )
@@ -243,13 +245,13 @@ def test_the_dashboards_export_tab_offers_a_registered_table(two_more, source):
 
 
 def test_unregistering_takes_the_table_out_of_everything(source):
-    register(Table("areas", "Agreement by area", _areas))
+    register(Table("test_areas", "Agreement by area", _areas))
     try:
-        assert "areas" in TABLE_NAMES and "areas" in EXPORT_NAMES
+        assert "test_areas" in TABLE_NAMES and "test_areas" in EXPORT_NAMES
     finally:
-        unregister("areas")
+        unregister("test_areas")
     assert TABLE_NAMES == CSV_TABLES and list(EXPORT_NAMES) == [*BUILT_IN, BAD_RECORDS]
     result = tables(load_frames(source)[0], LIB, settings=FAST)
     assert list(result.tables) == list(CSV_TABLES)
-    with pytest.raises(ValueError, match="'areas' is not valid"):
-        result.table("areas")
+    with pytest.raises(ValueError, match="'test_areas' is not valid"):
+        result.table("test_areas")
