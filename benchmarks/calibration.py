@@ -31,13 +31,14 @@ import krippendorff
 import numpy as np
 
 from arms_training.calibration.demo_data import write_demo
+from arms_training.calibration.reliability import rater_matrix
 from arms_training.calibration.result import (
     load_frames,
     load_responses,
     responses_frame,
     tables,
 )
-from arms_training.calibration.tabulate import rater_matrix, scored_frame
+from arms_training.calibration.scored import scored_frame
 from arms_training.content import load_library
 from arms_training.framework import framework_by_id
 from arms_training.reports.calibration_bundle import write_tables

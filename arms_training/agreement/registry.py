@@ -4,7 +4,7 @@ A :class:`Statistic` says everything the package knows about one statistic: its 
 the tables print, its family, how to compute its value and its confidence interval, and how to
 read the value (:class:`Bands`, with the note shown under the table and the source), or why
 nothing reads it. The reliability table
-(:func:`arms_training.calibration.tabulate.reliability_table`) has one row per record and scope,
+(:func:`arms_training.calibration.reliability.reliability_table`) has one row per record and scope,
 in registration order; the dashboard's ``ci_interpretation`` and ``bands`` columns, the report's
 band notes and the reliability figure's shading are read from the record of each row's label.
 Adding a statistic is therefore one :func:`register` call (plus its point and interval

@@ -2,9 +2,9 @@
 
 :class:`Dashboard` holds every loaded response as :class:`~arms_training.calibration.result.ResponseFrames`
 scored once (:func:`~arms_training.calibration.result.score_frames`); a filter only picks rows of the
-scored frame and the calibration tables are rebuilt from that subset by the very functions
-``arms-training calibrate`` uses (:mod:`arms_training.calibration.tabulate`), so the dashboard and
-the command line give the same numbers for the same responses and filters (each response is
+scored frame and the calibration tables are rebuilt from that subset by the very records
+``arms-training calibrate`` builds them with (:mod:`arms_training.calibration.catalogue`), so the
+dashboard and the command line give the same numbers for the same responses and filters (each response is
 scored on its own, so scoring everything then filtering equals filtering then scoring).
 
 Import (:meth:`Dashboard.import_path`, :meth:`Dashboard.import_bytes`, :meth:`Dashboard.load_store`)
@@ -17,13 +17,16 @@ Cohort
     The Response format has no cohort field: a trainee's cohort is the month (``YYYY-MM``, UTC)
     of their first response among all loaded responses. Sessions are filtered separately.
 Views (:data:`VIEW_NAMES`)
-    The six tables the command line writes, with their names and columns (``assessors``,
-    ``factors`` per vignette and factor, ``reliability``, ``agencies``, ``drift``, ``plans``),
-    plus ``factor_summary`` (per factor over vignettes: agreement with the key and the direction
-    of the disagreement) and ``plan_findings`` (rubric findings by kind). ``reliability`` adds
+    Every table of :mod:`arms_training.calibration.catalogue`, built by its record: the six
+    the command line writes, with their names and columns (``assessors``, ``factors`` per
+    vignette and factor, ``reliability``, ``agencies``, ``drift``, ``plans``), plus
+    ``factor_summary`` (per factor over vignettes: agreement with the key and the direction of
+    the disagreement) and ``plan_findings`` (rubric findings by kind). ``reliability`` adds
     both ends of each interval read against the statistic's bands and the note on the bands
-    (:func:`~arms_training.calibration.tabulate.with_bands`, from the registry of agreement
-    statistics); it is the slow one (bootstrap), so the app computes it on request.
+    (its record's ``annotate``:
+    :func:`~arms_training.calibration.reliability.with_bands`, from the registry of agreement
+    statistics); it is the slow one (bootstrap), so the app computes it on request
+    (:meth:`Dashboard.on_request`).
 """
 
 from __future__ import annotations
@@ -39,27 +42,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from arms_training.calibration import catalogue
+from arms_training.calibration.catalogue import Names
+from arms_training.calibration.factors import DIRECTION_MIN
 from arms_training.calibration.imports import ImportReport, Records
-from arms_training.calibration.result import (
-    DIRECTION_MIN,
-    FINDING_LABELS,
-    TABLE_NAMES,
-    CalibrationSettings,
-    CalibrationTables,
-    Filters,
-    factor_summary_table,
-    plan_findings_table,
-)
-from arms_training.calibration.tabulate import (
-    agencies_table,
-    assessors_table,
-    drift_table,
-    factors_table,
-    plans_table,
-    reliability_table,
-    scored_frame,
-    with_bands,
-)
+from arms_training.calibration.plans import FINDING_LABELS
+from arms_training.calibration.result import CalibrationSettings, CalibrationTables, Filters
+from arms_training.calibration.scored import TableInputs, scored_frame
 from arms_training.content import Library, load_library
 from arms_training.errors import ContentError, Problem, SourceError
 from arms_training.framework import Framework, framework_by_id
@@ -84,16 +73,8 @@ __all__ = [
     "problem_groups",
 ]
 
-VIEW_NAMES = (
-    "assessors",
-    "factor_summary",
-    "factors",
-    "reliability",
-    "agencies",
-    "drift",
-    "plans",
-    "plan_findings",
-)
+# Every registered table is a view (read from the registry each time).
+VIEW_NAMES: Names = Names(catalogue.names)
 # Records are turned into frames this many at a time, so the Response objects of a 100,000-line
 # import never all live at once (about 12 kB each; the JSON text kept for drill-down is ~3 kB).
 CHUNK = 5000
@@ -349,57 +330,46 @@ class Dashboard:
         return {f: self.frameworks[f] for f in scored["framework"].unique()}
 
     def view(self, name: str, *, progress: Progress | None = None) -> pd.DataFrame:
-        """One view for the current filters and settings (cached until either changes)."""
-        if name not in VIEW_NAMES:
-            raise ValueError(f"view {name!r} is not valid; allowed: {', '.join(VIEW_NAMES)}")
+        """One view for the current filters and settings (cached until either changes): the
+        registered table ``name`` built from the filtered responses, as people read it
+        (:meth:`~arms_training.calibration.catalogue.Table.shown`)."""
+        record = catalogue.table(name)
         return self._cached(
-            (name, self.state.filter_key(), self.state.settings), lambda: self._compute(name, progress)
+            (name, self.state.filter_key(), self.state.settings),
+            lambda: record.shown(record.build(self._inputs(progress))),
         )
 
     def has_view(self, name: str) -> bool:
         return (name, self.state.filter_key(), self.state.settings) in self._cache
 
-    def _compute(self, name: str, progress: Progress | None) -> pd.DataFrame:
-        s, st = self.subset(), self.state.settings
-        frames, batch, keys = self.frames, self.batch, self.library.keys
-        used = self._used(s)
-        if name == "assessors":
-            return assessors_table(s, st)
-        if name == "factors":
-            return factors_table(s, frames, batch, keys, used)
-        if name == "factor_summary":
-            return self._factor_summary(s)
-        if name == "reliability":
-            return self._reliability(s, used, progress)
-        if name == "agencies":
-            return agencies_table(s, batch, used, st)
-        if name == "drift":
-            return drift_table(s)
-        if name == "plans":
-            return plans_table(s, batch, keys, used)
-        return self._plan_findings(s)
+    def on_request(self, name: str) -> bool:
+        """Whether view ``name`` is slow and not computed yet for the current filters and
+        settings (the app then computes it for a large selection only when asked)."""
+        return catalogue.table(name).on_request and not self.has_view(name)
 
-    def _factor_summary(self, s: pd.DataFrame) -> pd.DataFrame:
-        return factor_summary_table(s, self.batch, self.frameworks)
-
-    def _plan_findings(self, s: pd.DataFrame) -> pd.DataFrame:
-        return plan_findings_table(s, self.batch, self.frameworks)
-
-    def _reliability(
-        self, s: pd.DataFrame, used: dict[str, Framework], progress: Progress | None
-    ) -> pd.DataFrame:
-        st = self.state.settings
-        if progress is not None:
-            progress(0.0, "alpha, kappa and agreement")
-        return with_bands(reliability_table(s, self.frames, self.library.keys, used, st, progress=progress))
+    def _inputs(self, progress: Progress | None) -> TableInputs:
+        s = self.subset()
+        return TableInputs(
+            s,
+            self.frames,
+            self.batch,
+            self.library.keys,
+            self._used(s),
+            self.state.settings,
+            all_frameworks=self.frameworks,
+            progress=progress,
+        )
 
     # -- results and drill-down --------------------------------------------------------------
-    def result(self, *, progress: Progress | None = None) -> CalibrationTables:
-        """The six command-line tables for the current filters (reliability included)."""
+    def result(self, *, progress: Progress | None = None, summaries: bool = False) -> CalibrationTables:
+        """The command-line tables for the current filters (reliability included), as the
+        dashboard shows them; ``summaries`` adds the others (as ``tables(..., summaries=True)``)."""
         s = self.subset()
-        views = {n: self.view(n, progress=progress) for n in TABLE_NAMES}
+        views = {
+            r.name: self.view(r.name, progress=progress) for r in catalogue.records() if r.csv or summaries
+        }
         return CalibrationTables(
-            **views,
+            tables=views,
             scores=s.drop(columns=["ok", "cohort"]).reset_index(drop=True),
             n_records=self.n_loaded + sum(r.n_bad for r in self.reports),
             n_filtered_out=len(self.scored) - len(s),

@@ -17,23 +17,18 @@ when it merges sources.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from arms_training.calibration import catalogue
+from arms_training.calibration.catalogue import BAD_RECORDS, Names
+from arms_training.calibration.factors import DIRECTION_MIN, factor_summary_table
+from arms_training.calibration.plans import FINDING_LABELS, plan_findings_table
+from arms_training.calibration.scored import TableInputs, scored_frame
 from arms_training.calibration.settings import CalibrationSettings, Filters
-from arms_training.calibration.tabulate import (
-    agencies_table,
-    assessors_table,
-    drift_table,
-    factors_table,
-    plans_table,
-    reliability_table,
-    scored_frame,
-)
 from arms_training.content import AnswerKey, Library, Vignette
 from arms_training.errors import ContentError, Problem
 from arms_training.framework import Framework, framework_by_id
@@ -68,45 +63,34 @@ __all__ = [
     "DIRECTION_MIN",
     "FINDING_LABELS",
     "DUPLICATE_MESSAGE",
+    "BAD_RECORDS",
 ]
 
-TABLE_NAMES = ("assessors", "factors", "reliability", "agencies", "drift", "plans")
+# The tables ``tables()`` always builds and ``calibrate --out`` writes (the registry's, read
+# each time: a table registered later is among them).
+TABLE_NAMES: Names = Names(lambda: catalogue.names(csv=True))
 DUPLICATE_MESSAGE = (
     "duplicate: an earlier record has the same response_id; this copy is skipped (the first copy is kept)"
 )
-FINDING_LABELS = {
-    "unaddressed_priority": "Priority factor no action addresses",
-    "missing_essential": "Essential action missing",
-    "contraindicated": "Contraindicated action chosen",
-    "incomplete_action": "Action left incomplete",
-    "no_constructive_for_protective": "No action builds a protective factor",
-    "no_actions": "No actions at all",
-    "unexplained_level_override": "Level overridden without a rationale",
-    "significant_change_misjudged": "Significant change misjudged at review",
-}
-# A factor's mean signed difference from the key beyond a tenth of a scale step, on average,
-# is called a direction (project choice); inside it the factor is "balanced".
-DIRECTION_MIN = 0.10
 
 
 @dataclass
 class CalibrationTables:
-    """The result of :func:`tables`: six DataFrames plus what was scored and what was not.
+    """The result of :func:`tables`: the calibration tables plus what was scored and what was
+    not.
 
-    ``scores`` has one row per scored response (metadata and every score column of
+    ``tables`` holds one DataFrame per table built, by name, in registration order
+    (:mod:`arms_training.calibration.catalogue`): always those ``calibrate --out`` writes,
+    the summaries too when asked for. Read one as ``result.table(name)``; the built-in ones
+    also as attributes (``result.assessors``; ``result.factor_summary`` and
+    ``result.plan_findings`` are ``None`` when not built). ``scores`` has one row per scored
+    response (metadata and every score column of
     :data:`arms_training.scoring.batch.SCORE_COLUMNS`). ``bad`` lists the problems of every
     record left out; ``n_bad`` counts the records. ``duplicates`` lists each later copy of a
     ``response_id`` already read (skipped, not bad); ``n_records`` counts them too.
-    ``factor_summary`` and ``plan_findings`` are the dashboard's per-factor and per-finding
-    views (see :func:`factor_summary_table`), for the HTML report; ``None`` when not computed.
     """
 
-    assessors: pd.DataFrame
-    factors: pd.DataFrame
-    reliability: pd.DataFrame
-    agencies: pd.DataFrame
-    drift: pd.DataFrame
-    plans: pd.DataFrame
+    tables: Mapping[str, pd.DataFrame]
     scores: pd.DataFrame
     n_records: int
     n_filtered_out: int
@@ -115,8 +99,49 @@ class CalibrationTables:
     bad: list[Problem] = field(default_factory=list)
     settings: CalibrationSettings = field(default_factory=CalibrationSettings)
     duplicates: list[Problem] = field(default_factory=list)
-    factor_summary: pd.DataFrame | None = None
-    plan_findings: pd.DataFrame | None = None
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table ``name``; ``ValueError`` for a name not registered or a summary not built."""
+        if name not in self.tables:
+            catalogue.table(name)  # raises for a name not registered
+            raise ValueError(
+                f"table {name!r} was not built: tables(..., summaries=True) builds it; "
+                f"built: {', '.join(self.tables)}"
+            )
+        return self.tables[name]
+
+    # The built-in tables by name, for the many callers that read them so.
+    @property
+    def assessors(self) -> pd.DataFrame:
+        return self.table("assessors")
+
+    @property
+    def factors(self) -> pd.DataFrame:
+        return self.table("factors")
+
+    @property
+    def reliability(self) -> pd.DataFrame:
+        return self.table("reliability")
+
+    @property
+    def agencies(self) -> pd.DataFrame:
+        return self.table("agencies")
+
+    @property
+    def drift(self) -> pd.DataFrame:
+        return self.table("drift")
+
+    @property
+    def plans(self) -> pd.DataFrame:
+        return self.table("plans")
+
+    @property
+    def factor_summary(self) -> pd.DataFrame | None:
+        return self.tables.get("factor_summary")
+
+    @property
+    def plan_findings(self) -> pd.DataFrame | None:
+        return self.tables.get("plan_findings")
 
     @property
     def n_duplicates(self) -> int:
@@ -125,11 +150,6 @@ class CalibrationTables:
     @property
     def flagged(self) -> pd.DataFrame:
         return self.assessors[self.assessors["flagged"]]
-
-    def table(self, name: str) -> pd.DataFrame:
-        if name not in TABLE_NAMES:
-            raise ValueError(f"table {name!r} is not valid; allowed: {', '.join(TABLE_NAMES)}")
-        return getattr(self, name)
 
     def summary(self, *, max_listed: int = 20) -> str:
         """A short plain-text summary: counts, bad records, flagged assessors with reasons."""
@@ -206,8 +226,9 @@ def tables(
         Problems already found while loading (from :func:`load_responses`), to count and list
         with the rest; records are counted by distinct source.
     summaries : bool
-        Also build ``factor_summary`` and ``plan_findings`` (the dashboard's extra views, in
-        the workbook and the HTML report); off by default, as the CSV tables do not need them.
+        Also build the summaries, the tables ``calibrate --out`` does not write as CSV
+        (``factor_summary`` and ``plan_findings``: the dashboard's extra views, in the workbook
+        and the HTML report); off by default, as the CSV tables do not need them.
 
     Returns
     -------
@@ -242,13 +263,9 @@ def tables(
     problems += batch.problems
     scored = scored_frame(frames, batch)
     used = {fw_id: frameworks[fw_id] for fw_id in scored["framework"].unique()}
+    inputs = TableInputs(scored, frames, batch, keys, used, settings, all_frameworks=frameworks)
     return CalibrationTables(
-        assessors=assessors_table(scored, settings),
-        factors=factors_table(scored, frames, batch, keys, used),
-        reliability=reliability_table(scored, frames, keys, used, settings),
-        agencies=agencies_table(scored, batch, used, settings),
-        drift=drift_table(scored),
-        plans=plans_table(scored, batch, keys, used),
+        tables={r.name: r.build(inputs) for r in catalogue.records() if r.csv or summaries},
         scores=scored.drop(columns=["ok"]).reset_index(drop=True),
         n_records=n_records,
         n_filtered_out=n_filtered_out,
@@ -257,107 +274,13 @@ def tables(
         bad=problems,
         settings=settings,
         duplicates=duplicates,
-        factor_summary=factor_summary_table(scored, batch, frameworks) if summaries else None,
-        plan_findings=plan_findings_table(scored, batch, frameworks) if summaries else None,
     )
-
-
-def factor_summary_table(
-    scored: pd.DataFrame, batch: BatchScores, frameworks: Mapping[str, Framework]
-) -> pd.DataFrame:
-    """Per factor over all vignettes: agreement with the key and the direction of the
-    disagreement, least agreement first. ``scored`` is a subset of the scored frame of
-    ``batch`` (index = frame row)."""
-    rows = scored.index.to_numpy()
-    kinds = {f.id: (f.name, f.kind) for fw in frameworks.values() for f in fw.factors}
-    out = []
-    for f in batch.exact.columns:
-        exact = batch.exact[f].to_numpy()[rows]
-        diff = batch.difference[f].to_numpy()[rows]
-        keyed = ~np.isnan(exact)
-        if f not in kinds or not keyed.any():
-            continue
-        numeric = ~np.isnan(diff)
-        close = numeric[keyed] & (np.abs(np.nan_to_num(diff[keyed])) <= 1)
-        within = (exact[keyed] == 1) | close
-        mean = float(diff[numeric].mean()) if numeric.any() else np.nan
-        direction = (
-            ""
-            if math.isnan(mean)
-            else (
-                "over-rated"
-                if mean >= DIRECTION_MIN
-                else "under-rated"
-                if mean <= -DIRECTION_MIN
-                else "balanced"
-            )
-        )
-        out.append(
-            {
-                "factor": f,
-                "name": kinds[f][0],
-                "kind": kinds[f][1],
-                "n": int(keyed.sum()),
-                "share_matching_key": float(exact[keyed].mean()),
-                "within_one": float(within.mean()),
-                "mean_difference": mean,
-                "share_over": float((diff[numeric] > 0).mean()) if numeric.any() else np.nan,
-                "share_under": float((diff[numeric] < 0).mean()) if numeric.any() else np.nan,
-                "direction": direction,
-            }
-        )
-    columns = [
-        "factor",
-        "name",
-        "kind",
-        "n",
-        "share_matching_key",
-        "within_one",
-        "mean_difference",
-        "share_over",
-        "share_under",
-        "direction",
-    ]
-    table = pd.DataFrame(out, columns=columns)
-    return table.sort_values("share_matching_key", kind="stable").reset_index(drop=True)
-
-
-def plan_findings_table(
-    scored: pd.DataFrame, batch: BatchScores, frameworks: Mapping[str, Framework]
-) -> pd.DataFrame:
-    """Plan rubric findings by kind over the full-mode responses of ``scored``: how many
-    responses have each, their share, and the items most often concerned."""
-    full = scored[scored["mode"] == "full"]
-    found = batch.findings
-    found = found[found["row"].isin(full.index)]
-    per = found.drop_duplicates(["row", "finding"]).groupby("finding").size()
-    top = found.groupby(["finding", "item"]).size().rename("n").reset_index()
-    labels = {i.id: i.label for fw in frameworks.values() for i in fw.interventions}
-    labels |= {f.id: f.name for fw in frameworks.values() for f in fw.factors}
-    rows = []
-    for finding, n in per.items():
-        items = top[top["finding"] == finding].sort_values("n", ascending=False, kind="stable")
-        common = ", ".join(
-            f"{labels.get(i, i)} ({k})"
-            for i, k in zip(items["item"].head(3), items["n"].head(3), strict=True)
-            if isinstance(i, str) and i
-        )
-        rows.append(
-            {
-                "finding": finding,
-                "label": FINDING_LABELS.get(finding, finding),
-                "n_responses": int(n),
-                "share": n / len(full) if len(full) else np.nan,
-                "most_common": common,
-            }
-        )
-    table = pd.DataFrame(rows, columns=["finding", "label", "n_responses", "share", "most_common"])
-    return table.sort_values("n_responses", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def bad_records_frame(result: CalibrationTables) -> pd.DataFrame:
     """``record, field, problem``: every problem of a record left out, then every duplicate
-    skipped (what ``bad_records.csv`` and the exports' ``bad_records`` sheet hold)."""
+    skipped (what ``bad_records.csv`` and the exports' ``bad_records`` sheet hold: the last
+    table of every export, :data:`~arms_training.calibration.catalogue.BAD_RECORDS`)."""
     return pd.DataFrame(
         [(p.path, p.field, p.message) for p in [*result.bad, *result.duplicates]],
         columns=["record", "field", "problem"],

@@ -23,17 +23,13 @@ import numpy as np
 import pandas as pd
 
 from arms_training.agreement.registry import band_notes
-from arms_training.calibration.result import (
-    TABLE_NAMES,
-    CalibrationSettings,
-    CalibrationTables,
-    bad_records_frame,
-)
+from arms_training.calibration import catalogue
+from arms_training.calibration.catalogue import BAD_RECORDS, Names
+from arms_training.calibration.result import CalibrationSettings, CalibrationTables, bad_records_frame
 from arms_training.io.spreadsheet import safe_frame
 
 __all__ = [
     "EXPORT_NAMES",
-    "TABLE_TITLES",
     "export_tables",
     "table_csv",
     "csv_bytes",
@@ -47,18 +43,8 @@ __all__ = [
     "REPORT_CSS",
 ]
 
-EXPORT_NAMES = (*TABLE_NAMES, "factor_summary", "plan_findings", "bad_records")
-TABLE_TITLES = {
-    "assessors": "Assessors",
-    "factors": "Factors by vignette",
-    "reliability": "Reliability",
-    "agencies": "Police and probation",
-    "drift": "Drift by month",
-    "plans": "Plan findings by vignette and item",
-    "factor_summary": "Factors",
-    "plan_findings": "Plan findings by kind",
-    "bad_records": "Records not scored",
-}
+# Every registered table, then the records not scored (read from the registry each time).
+EXPORT_NAMES: Names = Names(lambda: (*catalogue.names(), BAD_RECORDS))
 # Columns shown as percentages in HTML (the CSV and XLSX keep the 0-1 numbers).
 PERCENT = {
     "exact_agreement",
@@ -77,13 +63,15 @@ _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def export_tables(
     result: CalibrationTables, extra: Mapping[str, pd.DataFrame] | None = None
 ) -> dict[str, pd.DataFrame]:
-    """The six command-line tables, any ``extra`` views, and ``bad_records`` (as in
-    ``bad_records.csv``: :func:`~arms_training.calibration.result.bad_records_frame`), in
-    :data:`EXPORT_NAMES` order."""
-    tables = {n: result.table(n) for n in TABLE_NAMES}
+    """The tables ``result`` carries (the command-line ones, and the summaries when built), any
+    ``extra`` views, and ``bad_records`` (as in ``bad_records.csv``:
+    :func:`~arms_training.calibration.result.bad_records_frame`), in :data:`EXPORT_NAMES` order,
+    tables that are not registered last."""
+    tables = dict(result.tables)
     tables |= dict(extra or {})
-    tables["bad_records"] = bad_records_frame(result)
-    order = [n for n in EXPORT_NAMES if n in tables] + [n for n in tables if n not in EXPORT_NAMES]
+    tables[BAD_RECORDS] = bad_records_frame(result)
+    names = tuple(EXPORT_NAMES)
+    order = [n for n in names if n in tables] + [n for n in tables if n not in names]
     return {n: tables[n] for n in order}
 
 
@@ -258,6 +246,78 @@ def _section(title: str, *parts: str) -> str:
     return f"<section><h2>{esc(title)}</h2>{''.join(parts)}</section>"
 
 
+# The built-in tables the report lays out in sections of their own (below); every other
+# registered table with ``report`` set gets a plain section titled by its record, in
+# registration order, before the records not scored.
+_LAID_OUT = frozenset(
+    {"assessors", "factor_summary", "reliability", "agencies", "drift", "plans", "plan_findings"}
+)
+
+
+def _assessors_section(tables: Mapping[str, pd.DataFrame], figures: Mapping[str, bytes | None]) -> str:
+    assessors = tables["assessors"]
+    flagged = assessors[assessors["flagged"]] if len(assessors) else assessors
+    return _section(
+        f"Assessors flagged ({len(flagged)} of {len(assessors)})",
+        png_img_html(figures.get("assessors"), "Assessors against the key"),
+        frame_html(
+            flagged,
+            columns=[
+                "trainee_id",
+                "agency",
+                "area",
+                "n",
+                "exact_agreement",
+                "within_one",
+                "risk_bias",
+                "protective_bias",
+                "plan_score",
+                "trend",
+                "flag_reasons",
+            ],
+            empty="No assessor is flagged.",
+        ),
+    )
+
+
+def _reliability_section(rel: pd.DataFrame, figures: Mapping[str, bytes | None], max_rows: int) -> str:
+    return _section(
+        catalogue.title("reliability"),
+        png_img_html(figures.get("reliability"), "Reliability, cohort"),
+        frame_html(
+            rel,
+            columns=[
+                "statistic",
+                "scope",
+                "value",
+                "ci_low",
+                "ci_high",
+                "interpretation",
+                "ci_interpretation",
+                "n_units",
+                "n_raters",
+                "note",
+            ],
+            max_rows=max_rows * 2,
+            empty="No agreement statistic: no response in this selection.",
+        ),
+        "".join(f'<p class="arms-cal-note">{esc(b)}</p>' for b in band_notes(rel["statistic"]))
+        if "bands" in rel
+        else "",
+    )
+
+
+def _plans_section(
+    tables: Mapping[str, pd.DataFrame], figures: Mapping[str, bytes | None], max_rows: int
+) -> str:
+    parts = [png_img_html(figures.get("plan_findings"), "Plan findings")]
+    if "plan_findings" in tables:
+        parts.append(frame_html(tables["plan_findings"]))
+    parts.append("<h3>Most often failed, by vignette</h3>")
+    parts.append(frame_html(tables["plans"], max_rows=max_rows))
+    return _section("Risk management plans", *parts)
+
+
 def report_html(
     tables: Mapping[str, pd.DataFrame],
     *,
@@ -269,7 +329,8 @@ def report_html(
     max_rows: int = 40,
 ) -> str:
     """One self-contained HTML page: what data and filters, who is flagged and why, factors,
-    reliability with its bands, agencies, drift, plans, and the records not scored.
+    reliability with its bands, agencies, drift, plans, a section per other registered table
+    (titled by its record), and the records not scored.
 
     Long tables are cut at ``max_rows`` (the exports carry them whole); every flagged assessor
     is listed.
@@ -277,8 +338,6 @@ def report_html(
     s = settings or CalibrationSettings()
     figures = figures if figures is not None else report_figures(tables, s)
     when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
-    assessors = tables["assessors"]
-    flagged = assessors[assessors["flagged"]] if len(assessors) else assessors
     thresholds = (
         f"exact agreement < {s.exact_agreement_min:.2f}; within one < "
         f"{s.within_one_min:.2f}; bias on risk factors > {s.risk_bias_max:+.2f}; bias "
@@ -296,27 +355,7 @@ def report_html(
         f"replicates, {s.confidence:.0%} confidence, seed {s.seed}. The case library and answer "
         "keys are illustrative; scale wording, level matrix and scoring weights are project "
         "defaults.</p>",
-        _section(
-            f"Assessors flagged ({len(flagged)} of {len(assessors)})",
-            png_img_html(figures.get("assessors"), "Assessors against the key"),
-            frame_html(
-                flagged,
-                columns=[
-                    "trainee_id",
-                    "agency",
-                    "area",
-                    "n",
-                    "exact_agreement",
-                    "within_one",
-                    "risk_bias",
-                    "protective_bias",
-                    "plan_score",
-                    "trend",
-                    "flag_reasons",
-                ],
-                empty="No assessor is flagged.",
-            ),
-        ),
+        _assessors_section(tables, figures),
     ]
     if "factor_summary" in tables:
         parts.append(
@@ -326,52 +365,30 @@ def report_html(
                 frame_html(tables["factor_summary"], max_rows=max_rows),
             )
         )
-    rel = tables["reliability"]
+    parts.append(_reliability_section(tables["reliability"], figures, max_rows))
     parts.append(
         _section(
-            "Reliability",
-            png_img_html(figures.get("reliability"), "Reliability, cohort"),
-            frame_html(
-                rel,
-                columns=[
-                    "statistic",
-                    "scope",
-                    "value",
-                    "ci_low",
-                    "ci_high",
-                    "interpretation",
-                    "ci_interpretation",
-                    "n_units",
-                    "n_raters",
-                    "note",
-                ],
-                max_rows=max_rows * 2,
-                empty="No agreement statistic: no response in this selection.",
-            ),
-            "".join(f'<p class="arms-cal-note">{esc(b)}</p>' for b in band_notes(rel["statistic"]))
-            if "bands" in rel
-            else "",
-        )
-    )
-    parts.append(
-        _section(
-            "Police and probation",
+            catalogue.title("agencies"),
             png_img_html(figures.get("agencies"), "Police and probation"),
             frame_html(tables["agencies"]),
         )
     )
     parts.append(
-        _section("Drift by month", png_img_html(figures.get("drift"), "Drift"), frame_html(tables["drift"]))
+        _section(
+            catalogue.title("drift"), png_img_html(figures.get("drift"), "Drift"), frame_html(tables["drift"])
+        )
     )
-    plan_parts = [png_img_html(figures.get("plan_findings"), "Plan findings")]
-    if "plan_findings" in tables:
-        plan_parts.append(frame_html(tables["plan_findings"]))
-    plan_parts.append("<h3>Most often failed, by vignette</h3>")
-    plan_parts.append(frame_html(tables["plans"], max_rows=max_rows))
-    parts.append(_section("Risk management plans", *plan_parts))
+    parts.append(_plans_section(tables, figures, max_rows))
+    for name, frame in tables.items():
+        record = catalogue.REGISTRY.get(name)
+        if record is not None and record.report and name not in _LAID_OUT:
+            parts.append(_section(record.title, frame_html(frame, max_rows=max_rows)))
     lines = "".join(f"<li>{esc(p)}</li>" for p in problems)
     parts.append(
-        _section("Records not scored", f"<ul>{lines}</ul>" if lines else "<p>Every record was scored.</p>")
+        _section(
+            catalogue.title(BAD_RECORDS),
+            f"<ul>{lines}</ul>" if lines else "<p>Every record was scored.</p>",
+        )
     )
     parts.append("</body></html>")
     return "".join(parts)

@@ -3,8 +3,10 @@
 The dashboard's Export tab and ``arms-training calibrate --out/--xlsx/--report`` both build a
 :class:`CalibrationBundle` from their :class:`~arms_training.calibration.result.CalibrationTables`
 and take every file from it, so the two cannot drift apart. What goes in is
-:func:`~arms_training.reports.calibration.export_tables`: the six tables, the dashboard's two
-summaries (``factor_summary``, ``plan_findings``) when they were computed, and ``bad_records``.
+:func:`~arms_training.reports.calibration.export_tables`: every table of the result (one per
+record of :mod:`arms_training.calibration.catalogue`: those the command line writes as CSV,
+the summaries such as ``factor_summary`` and ``plan_findings`` when they were computed), and
+``bad_records``.
 The encodings are those of :mod:`arms_training.reports.calibration` (formula-guarded cells,
 ``%.6g`` numbers, escaped HTML).
 
@@ -23,9 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from arms_training.calibration import catalogue
+from arms_training.calibration.catalogue import BAD_RECORDS, Names
 from arms_training.calibration.dashboard import problem_groups
-from arms_training.calibration.result import TABLE_NAMES, CalibrationSettings, CalibrationTables
-from arms_training.calibration.tabulate import with_bands
+from arms_training.calibration.result import CalibrationSettings, CalibrationTables
 from arms_training.io.files import write_atomic
 from arms_training.reports.calibration import (
     csv_bytes,
@@ -38,9 +41,10 @@ from arms_training.reports.calibration import (
 
 __all__ = ["CalibrationBundle", "COMMAND_LINE_CSVS", "SUMMARY_NAMES", "write_tables"]
 
-# What ``calibrate --out`` writes: the six tables and the records left out.
-COMMAND_LINE_CSVS = (*TABLE_NAMES, "bad_records")
-SUMMARY_NAMES = ("factor_summary", "plan_findings")
+# What ``calibrate --out`` writes: the tables whose record says ``csv``, and the records left
+# out; the summaries are the others (both read from the registry each time).
+COMMAND_LINE_CSVS: Names = Names(lambda: (*catalogue.names(csv=True), BAD_RECORDS))
+SUMMARY_NAMES: Names = Names(lambda: catalogue.names(csv=False))
 
 
 @dataclass(frozen=True)
@@ -72,14 +76,10 @@ class CalibrationBundle:
         *,
         described: Iterable[str] = (),
     ) -> CalibrationBundle:
-        """The bundle of ``result``.
-
-        ``extra`` views (the dashboard's ``factor_summary`` and ``plan_findings``) default to
-        those ``result`` carries (``tables(..., summaries=True)``). The problems listed are
-        ``result.bad`` then ``result.duplicates``, grouped.
+        """The bundle of ``result``: every table it carries (the summaries too when built:
+        ``tables(..., summaries=True)``, ``Dashboard.result(summaries=True)``) and any ``extra``
+        views. The problems listed are ``result.bad`` then ``result.duplicates``, grouped.
         """
-        if extra is None:
-            extra = {n: v for n in SUMMARY_NAMES if (v := getattr(result, n)) is not None}
         return cls(
             tables=export_tables(result, extra),
             settings=result.settings,
@@ -102,12 +102,13 @@ class CalibrationBundle:
         return workbook_bytes(self.tables)
 
     def report_tables(self) -> dict[str, pd.DataFrame]:
-        """The tables the report reads: reliability with both ends of each interval read
-        against the bands (the dashboard's view has them already)."""
-        tables = dict(self.tables)
-        if "bands" not in tables["reliability"].columns:
-            tables["reliability"] = with_bands(tables["reliability"])
-        return tables
+        """The tables the report reads, as people read them (each record's ``annotate``:
+        reliability with both ends of each interval read against the bands; the dashboard's
+        views have them already, and annotating twice changes nothing)."""
+        return {
+            n: catalogue.REGISTRY[n].shown(t) if n in catalogue.REGISTRY else t
+            for n, t in self.tables.items()
+        }
 
     def report(
         self,
@@ -138,6 +139,6 @@ class CalibrationBundle:
 
 def write_tables(result: CalibrationTables, out_dir: str | Path) -> list[Path]:
     """Write what ``arms-training calibrate --out`` writes: ``<table>.csv`` for each of
-    :data:`~arms_training.calibration.result.TABLE_NAMES` and ``bad_records.csv`` (records left
-    out, then duplicates skipped), formula-guarded, without a byte-order mark."""
+    :data:`COMMAND_LINE_CSVS` (the tables whose record says ``csv``, then ``bad_records.csv``:
+    records left out, then duplicates skipped), formula-guarded, without a byte-order mark."""
     return CalibrationBundle.of(result).write_csvs(out_dir)

@@ -36,8 +36,9 @@ from arms_training.agreement.registry import (
 )
 from arms_training.calibration.dashboard import Dashboard, DashboardState
 from arms_training.calibration.demo_data import generate
+from arms_training.calibration.reliability import rater_matrix
 from arms_training.calibration.result import CalibrationSettings, responses_frame, score_frames, tables
-from arms_training.calibration.tabulate import rater_matrix, scored_frame
+from arms_training.calibration.scored import scored_frame
 from arms_training.content import load_library
 from arms_training.framework import framework_by_id
 from arms_training.plots.calibration import reliability_figure

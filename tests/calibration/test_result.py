@@ -17,6 +17,7 @@ from arms_training import agreement
 from arms_training.agreement.bootstrap import counts_ci
 from arms_training.agreement.ratings import unit_counts
 from arms_training.calibration.demo_data import generate
+from arms_training.calibration.reliability import rater_matrix
 from arms_training.calibration.result import (
     CalibrationSettings,
     Filters,
@@ -26,7 +27,7 @@ from arms_training.calibration.result import (
     score_frames,
     tables,
 )
-from arms_training.calibration.tabulate import rater_matrix, scored_frame
+from arms_training.calibration.scored import scored_frame
 from arms_training.content import load_library
 from arms_training.framework import INSUFFICIENT, framework_by_id
 from arms_training.reports.calibration_bundle import write_tables
@@ -488,7 +489,7 @@ def test_t_quantile_matches_scipy(dof, p):
     """The expansion used for large samples agrees with scipy to 1e-6 (A&S 26.7.5)."""
     from scipy.special import stdtrit
 
-    from arms_training.calibration.tabulate import t_quantile
+    from arms_training.calibration.agencies import t_quantile
 
     assert t_quantile(p, dof) == pytest.approx(float(stdtrit(dof, p)), abs=1e-6)
 

@@ -20,7 +20,7 @@ import ipywidgets as w
 from arms_training.calibration.dashboard import Dashboard, ImportReport, problem_groups
 from arms_training.errors import ArmsError, StoreError
 from arms_training.reports.calibration import esc
-from arms_training.reports.calibration_bundle import SUMMARY_NAMES, CalibrationBundle
+from arms_training.reports.calibration_bundle import CalibrationBundle
 from arms_training.reports.session import download_link_html
 from arms_training.ui.base import Expected, guard
 from arms_training.ui.calibration.views import (
@@ -404,10 +404,8 @@ class CalibrationApp:
             return
         self._progress(0.0, "reliability")
         d = self.dash
-        result = d.result(progress=self._progress)
-        bundle = CalibrationBundle.of(
-            result, {n: d.view(n) for n in SUMMARY_NAMES}, described=self.described()
-        )
+        result = d.result(progress=self._progress, summaries=True)
+        bundle = CalibrationBundle.of(result, described=self.described())
         self._progress(0.5, "figures and the report")
         page = bundle.report()
         self._progress(0.8, "the XLSX workbook")

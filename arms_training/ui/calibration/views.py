@@ -318,7 +318,7 @@ class ReliabilityView(View):
         ]
 
     def render(self) -> None:
-        if self.dash.has_view("reliability") or len(self.dash.subset()) <= AUTO_RELIABILITY:
+        if not self.dash.on_request(self.name) or len(self.dash.subset()) <= AUTO_RELIABILITY:
             self.run()
             return
         self.table.set_frame(pd.DataFrame())
