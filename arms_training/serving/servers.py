@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from arms_training.locations import notebook_root
+
 __all__ = [
     "ServerSpec",
     "trainee_server",
@@ -24,7 +26,7 @@ __all__ = [
     "staff_environ",
 ]
 
-NOTEBOOK_ROOT = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOK_ROOT = notebook_root()
 # The trainee page URL the staff session app shows as the join link and QR code.
 TRAINEE_URL_ENV = "ARMS_TRAINING_TRAINEE_URL"
 # What a page may send its kernel: widget messages only. Without this a trainee could send an
