@@ -417,8 +417,7 @@ class Store:
         first time they were shown. The audit log records it, by ``actor`` (default: the
         session's trainer), in the same transaction."""
         at = sa.func.coalesce(t.sessions.c.revealed_at, now()) if revealed else None
-        session = self._update_session(code, revealed=bool(revealed), revealed_at=at, audit=actor)
-        return session
+        return self._update_session(code, revealed=bool(revealed), revealed_at=at, audit=actor)
 
     def join_session(self, code: str, trainee: Trainee) -> Participant:
         """Join an open session; joining again returns the existing participant unchanged."""
@@ -550,14 +549,26 @@ class Store:
             )
         return deleted
 
-    def purge(self, before: datetime, *, actor: str) -> dict[str, int]:
+    def purge(self, before: datetime, *, actor: str, dry_run: bool = False) -> dict[str, int]:
         """Delete everything older than ``before`` (see :func:`arms_training.store.privacy.
-        purge`) and record the purge; returns the rows deleted by table."""
-        with self._write("purge old data") as conn:
-            deleted = privacy.purge(conn, before)
-            privacy.record(
-                conn, "purge", actor=actor, details={"before": before.isoformat(), "deleted": deleted}
-            )
+        purge`) and record the purge; returns the rows deleted by table. With ``dry_run`` the
+        same deletes run and are rolled back: the counts of what would go."""
+        with guard("purge old data", self.url), self.engine.connect() as conn:
+            conn.execution_options(**write_options())
+            transaction = conn.begin()
+            try:
+                deleted = privacy.purge(conn, before)
+                if dry_run:
+                    transaction.rollback()
+                    return deleted
+                privacy.record(
+                    conn, "purge", actor=actor, details={"before": before.isoformat(), "deleted": deleted}
+                )
+                transaction.commit()
+            except BaseException:
+                if transaction.is_active:
+                    transaction.rollback()
+                raise
         return deleted
 
     def selected_submissions(self, selection: Selection) -> list[dict[str, Any]]:
