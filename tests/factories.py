@@ -507,7 +507,7 @@ def stored_response(trainee: Trainee, vignette: str = "v01-new-partner", **chang
     r = new_response(
         trainee, vignette, 1, "arms-2018", mode="quick", session_code=changes.pop("session_code", None)
     )
-    r.ratings = {"opportunity": 1}
+    r.ratings = dict.fromkeys([*RISK, *PROTECTIVE], 1)
     r.notes = {"opportunity": f"seen by {trainee.id}"}
     return r.model_copy(update=changes)
 

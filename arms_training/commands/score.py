@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
         if key is None and response.vignette_id not in library.keys:
             folder = content_root() / "answer_keys"
             print(
-                f"score: {args.response}: no answer key for vignette '{response.vignette_id}' "
-                f"{where(folder)}; give one with --key",
+                f"{args.response}: response {response.response_id}: vignette_id: no answer key "
+                f"for vignette '{response.vignette_id}' {where(folder)}; give one with --key",
                 file=sys.stderr,
             )
             return 1
