@@ -89,7 +89,7 @@ def pytest_collection_modifyitems(config, items):
     # Playwright's sync API leaves an event loop running in the main thread once a browser test
     # has run, and any later test that starts its own loop (asyncio.run) then fails: browser
     # tests go last. The sort is stable, so the order within each group is kept.
-    items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
+    items.sort(key=lambda item: item.nodeid.startswith(("tests/e2e/", "tests/deploy/test_nginx.py")))
 
 
 # -- no trace ---------------------------------------------------------------------------------
