@@ -58,8 +58,11 @@ def room(browser, url: str, db_url: str, n: int, label: str) -> tuple[float, int
         start = time.perf_counter()
         for ex in pages:
             ex.cls("arms-submit").click(no_wait_after=True)
-        while len(store.submitted_responses(session_code=code)) < n:
-            time.sleep(0.02)
+        deadline = start + 180
+        while (done := len(store.submitted_responses(session_code=code))) < n:
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"{label}: only {done} of {n} submissions stored after 180 s")
+            pages[0].page.wait_for_timeout(20)  # lets Playwright deliver the pages' events
         seconds = time.perf_counter() - start
         for ex in pages:
             ex.page.context.close()
