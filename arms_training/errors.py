@@ -28,6 +28,7 @@ __all__ = [
     "SurveyError",
     "SessionError",
     "StoreError",
+    "StoreUnavailable",
 ]
 
 
@@ -106,3 +107,14 @@ class StoreError(ArmsError):
 
     The original database exception is kept as ``__cause__`` for the log.
     """
+
+
+class StoreUnavailable(StoreError):
+    """The database is locked, unreachable or out of connections. The message is the page's
+    ("your draft is kept in this page"); ``detail`` is the driver's own first line and ``url``
+    the database (password hidden), for a command line to word its own message."""
+
+    def __init__(self, message: str, *, detail: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+        self.url = url

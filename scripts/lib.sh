@@ -20,6 +20,18 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+without_services() {
+  # without_services COMMAND...: run an install without Debian starting the services it
+  # installs (policy-rc.d answering 101), as ensure_postgres.sh does for PostgreSQL.
+  local policy=/usr/sbin/policy-rc.d made=0 status=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod +x "$policy" && made=1
+  fi
+  "$@" || status=$?
+  if [ "$made" = 1 ]; then as_root rm -f "$policy"; fi
+  return "$status"
+}
+
 pick_python() {
   for py in python3.11 python3.12 python3.13 python3; do
     if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then

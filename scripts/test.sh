@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python packages in .venv; Debian's chromium and
-# postgresql when missing; axe-core from npm), check lint, format and types, and run the whole test suite; arguments
-# go to pytest.
+# Install everything the tests need (Python packages in .venv; Debian's chromium, postgresql,
+# nginx and openssl when missing, their services never started; axe-core from npm), check lint,
+# format and types, and run the whole test suite. Arguments go to pytest
+# (e.g. bash scripts/test.sh -m "not e2e" -x).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -16,6 +17,10 @@ if [ ! -f "$ROOT/tests/e2e/node_modules/axe-core/axe.min.js" ]; then
   (cd "$ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 bash "$ROOT/scripts/ensure_postgres.sh"
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] || ! command -v openssl >/dev/null 2>&1; then
+  echo "installing Debian's nginx and openssl for the deployment test (the service is not started)..." >&2
+  without_services apt_install nginx openssl
+fi
 "$VENV/bin/arms-training" validate
 echo "ruff, ruff format and mypy..." >&2
 "$VENV/bin/ruff" check arms_training tests benchmarks

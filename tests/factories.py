@@ -16,7 +16,7 @@ from pathlib import Path
 from arms_training.content import AnswerKey, Vignette, load_library
 from arms_training.framework import INSUFFICIENT, framework_by_id
 from arms_training.io.documents import dump_yaml
-from arms_training.responses import PlanAction, Response, Trainee
+from arms_training.responses import PlanAction, Response, Trainee, new_response
 
 # -- content on disk and the command line ----------------------------------------------------------
 
@@ -385,3 +385,141 @@ def room_response(
         started_at=when - timedelta(minutes=20),
         submitted_at=when,
     )
+
+
+# -- the store: a database as release 0.1 built it, and one person's data in a store -----------
+
+
+def release_0_1_database(url: str, *, step: int = 2) -> None:
+    """A database exactly as arms-training 0.1 built it with its own migration steps (frozen
+    here: the release's tables, its dashboard indexes as step 2, and its ``schema_info``)."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    json = sa.JSON().with_variant(JSONB(), "postgresql")
+    when = sa.DateTime(timezone=True)
+    md = sa.MetaData()
+    drafts = sa.Table(
+        "drafts", md,
+        sa.Column("trainee_id", sa.String(80), primary_key=True),
+        sa.Column("vignette_id", sa.String(120), primary_key=True),
+        sa.Column("session_code", sa.String(16), primary_key=True),
+        sa.Column("response_id", sa.String(36), nullable=False, index=True),
+        sa.Column("response", json, nullable=False),
+        sa.Column("updated_at", when, nullable=False),
+    )  # fmt: skip
+    submissions = sa.Table(
+        "submissions", md,
+        sa.Column("response_id", sa.String(36), primary_key=True),
+        sa.Column("trainee_id", sa.String(80), nullable=False),
+        sa.Column("agency", sa.String(16), nullable=False),
+        sa.Column("area", sa.String(120), nullable=False),
+        sa.Column("role", sa.String(120), nullable=False),
+        sa.Column("vignette_id", sa.String(120), nullable=False),
+        sa.Column("vignette_version", sa.Integer, nullable=False),
+        sa.Column("key_version", sa.Integer, nullable=False),
+        sa.Column("framework", sa.String(80), nullable=False),
+        sa.Column("framework_version", sa.String(40), nullable=False),
+        sa.Column("session_code", sa.String(16)),
+        sa.Column("mode", sa.String(8), nullable=False),
+        sa.Column("started_at", when, nullable=False),
+        sa.Column("submitted_at", when, nullable=False),
+        sa.Column("total", sa.Float),
+        sa.Column("response", json, nullable=False),
+        sa.Column("score", json, nullable=False),
+    )  # fmt: skip
+    sa.Table(
+        "rescores", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("response_id", sa.String(36), sa.ForeignKey("submissions.response_id"), nullable=False,
+                  index=True),
+        sa.Column("key_version", sa.Integer, nullable=False),
+        sa.Column("total", sa.Float),
+        sa.Column("score", json, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("rescored_at", when, nullable=False),
+    )  # fmt: skip
+    sa.Table(
+        "sessions", md,
+        sa.Column("code", sa.String(16), primary_key=True),
+        sa.Column("vignette_ids", json, nullable=False),
+        sa.Column("mode", sa.String(8), nullable=False),
+        sa.Column("anonymise", sa.Boolean, nullable=False),
+        sa.Column("status", sa.String(8), nullable=False),
+        sa.Column("trainer", sa.String(120), nullable=False),
+        sa.Column("created_at", when, nullable=False),
+        sa.Column("revealed", sa.Boolean, nullable=False),
+        sa.Column("revealed_at", when),
+        sa.CheckConstraint("mode IN ('full', 'quick')", name="ck_sessions_mode"),
+        sa.CheckConstraint("status IN ('open', 'closed')", name="ck_sessions_status"),
+    )  # fmt: skip
+    for name in ("participants", "surveys"):
+        extra = (
+            [sa.Column("role", sa.String(120), nullable=False), sa.Column("joined_at", when, nullable=False)]
+            if name == "participants"
+            else [
+                sa.Column("answers", json, nullable=False),
+                sa.Column("comment", sa.Text, nullable=False),
+                sa.Column("submitted_at", when, nullable=False),
+            ]
+        )
+        sa.Table(
+            name,
+            md,
+            sa.Column("session_code", sa.String(16), sa.ForeignKey("sessions.code"), primary_key=True),
+            sa.Column("trainee_id", sa.String(80), primary_key=True),
+            sa.Column("agency", sa.String(16), nullable=False),
+            *extra,
+        )
+    schema_info = sa.Table(
+        "schema_info",
+        md,
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("applied_at", when, nullable=False),
+    )
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        md.create_all(conn)
+        conn.execute(
+            schema_info.insert().values(version=1, description="Drafts, ...", applied_at=datetime.now(UTC))
+        )
+        if step >= 2:
+            for name, table, columns in (
+                ("ix_submissions_session_submitted", submissions, ("session_code", "submitted_at")),
+                ("ix_submissions_vignette_submitted", submissions, ("vignette_id", "submitted_at")),
+                ("ix_drafts_session_updated", drafts, ("session_code", "updated_at")),
+            ):
+                sa.Index(name, *(table.c[c] for c in columns)).create(conn)
+            conn.execute(
+                schema_info.insert().values(
+                    version=2, description="Indexes ...", applied_at=datetime.now(UTC)
+                )
+            )
+    engine.dispose()
+
+
+STORED_SCORE = {"total": 64.0, "parts": {"ratings": 0.7}}
+
+
+def stored_response(trainee: Trainee, vignette: str = "v01-new-partner", **changes) -> Response:
+    """A response to store (not scored for real: the store takes the score it is given)."""
+    r = new_response(
+        trainee, vignette, 1, "arms-2018", mode="quick", session_code=changes.pop("session_code", None)
+    )
+    r.ratings = dict.fromkeys([*RISK, *PROTECTIVE], 1)
+    r.notes = {"opportunity": f"seen by {trainee.id}"}
+    return r.model_copy(update=changes)
+
+
+def fill_person(store, trainee: Trainee, *, submitted_at: datetime | None = None) -> str:
+    """Everything a trainee can leave in a store: a session they joined, a submission in it
+    (re-scored once), a draft of another case and a survey answer. Returns the session code."""
+    session = store.create_session(["v01-new-partner", "v02-online-images"], trainer="DS Patel")
+    store.join_session(session.code, trainee)
+    done = stored_response(trainee, session_code=session.code, submitted_at=submitted_at)
+    store.submit(done, score=STORED_SCORE, key_version=1, framework_version="2018.1")
+    store.rescore(done.response_id, {"total": 70.0}, 2, "key v2", actor="QA Lead")
+    store.save_draft(stored_response(trainee, "v02-online-images", session_code=session.code))
+    store.save_survey(session.code, trainee, {"useful": 4}, comment=f"notes by {trainee.id}")
+    return session.code

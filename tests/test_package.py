@@ -180,7 +180,10 @@ def test_the_core_imports_no_widgets_and_no_store(concern: str) -> None:
 
 def test_every_module_imports_on_its_own() -> None:
     """Each module imported first in a fresh interpreter: an order-dependent cycle would fail."""
-    modules = sorted(m for m in _graph() if not m.startswith("arms_training.ui"))
+    # Alembic's scripts (store/migrations) are run by Alembic on a connection, never imported.
+    modules = sorted(
+        m for m in _graph() if not m.startswith(("arms_training.ui", "arms_training.store.migrations"))
+    )
     code = "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n"
     for module in modules:
         done = subprocess.run([sys.executable, "-c", code, module], capture_output=True, text=True, cwd=REPO)

@@ -42,6 +42,8 @@ from typing import Any, Literal
 from arms_training.content import AnswerKey, Library, Vignette, load_library
 from arms_training.errors import SettingsError, SourceError
 from arms_training.framework import INSUFFICIENT, Framework, framework_by_id
+from arms_training.io.files import atomic_file, write_atomic
+from arms_training.locations import content_root, where
 from arms_training.responses import Response
 
 __all__ = [
@@ -316,10 +318,12 @@ def demo_records(
     """
     if responses_each < 1:
         raise SettingsError(f"responses_each={responses_each!r} is not valid; allowed: >= 1")
+    given = library is not None
     library = library or load_library()
     usable = sorted(v for v in library.keys if v in library.vignettes)
     if not usable:
-        raise SourceError("no vignette with an answer key in the library; nothing to answer")
+        place = "in the library given" if given else where(content_root())
+        raise SourceError(f"no vignette with an answer key {place}; nothing to answer")
     framework = framework or framework_by_id(library.keys[usable[0]].framework)
     usable = [v for v in usable if library.keys[v].framework == framework.id]
     rng = random.Random(seed)
@@ -371,7 +375,8 @@ def write_demo(
     out.parent.mkdir(parents=True, exist_ok=True)
     assessors = make_assessors(trainees, seed=seed)
     n = 0
-    with out.open("w", encoding="utf-8") as fh:
+    # Written whole or not at all: a failure half-way must not spoil a file that was there.
+    with atomic_file(out) as fh:
         for record in demo_records(
             trainees, responses_each, seed=seed, library=library, assessors=assessors, **kwargs
         ):
@@ -389,5 +394,5 @@ def write_demo(
         "bad_tendencies": list(BAD_TENDENCIES),
         "assessors": [asdict(a) for a in assessors],
     }
-    manifest_path(out).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_atomic(manifest_path(out), (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
     return manifest

@@ -1,16 +1,8 @@
-"""``arms-training calibrate SOURCE --out DIR [--xlsx FILE] [--report FILE]``: calibration tables
-as CSV plus a summary, optionally as one XLSX workbook and an HTML report.
+"""``arms-training calibrate SOURCE --out DIR [--xlsx FILE] [--report FILE]``.
 
-SOURCE is anything the staff dashboard imports, read by the same reader
-(:func:`arms_training.io.sources.read_records`, so a bad record is listed with the same words): a
-JSONL file, a JSON file, a CSV export with a ``response`` column, a folder of JSON responses or a
-database URL (``sqlite:///...``, ``postgresql+psycopg://...``). Records sharing a ``response_id``
-are scored once (the first copy; the others are counted and listed), as the staff dashboard
-merges them. The CSV files, the workbook and the report come from the dashboard's export bundle
-(:class:`arms_training.reports.calibration_bundle.CalibrationBundle`); each file is written whole
-or not at all. Exit 0 when the tables were written (bad records, stored ones included, are listed,
-not fatal), 1 when nothing could be scored, 2 for a source that cannot be read or an output that
-cannot be written.
+SOURCE is read by the dashboard's own reader (:func:`arms_training.io.sources.read_records`), so
+a bad record is listed with the same words; the files come from the dashboard's export bundle
+(:class:`arms_training.reports.calibration_bundle.CalibrationBundle`).
 """
 
 from __future__ import annotations
@@ -19,6 +11,23 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+from arms_training.commands.options import add_filter_arguments, error_text, non_negative_int, positive_int
+
+DESCRIPTION = """\
+Calibration tables from many responses, as the quality leads' dashboard makes them: CSV files
+(assessors, factors, reliability, agencies, drift, plans, and bad_records), optionally one XLSX
+workbook and an HTML report. Each file is written whole or not at all.
+
+SOURCE is anything the dashboard imports: a JSONL file, a JSON file, a CSV export with a
+'response' column (as `arms-training export` writes), a folder of JSON responses, or a database
+URL (sqlite:///file.sqlite, postgresql+psycopg://user@host/db). Records sharing a response_id
+are scored once (the first copy). A database URL must name an existing database; a SQLite file
+that is not there is an error unless --create-database is given.
+
+Exit status: 0 tables written (bad records are listed, not fatal); 1 the source holds no
+responses, or none could be scored; 2 a source that cannot be read or an output that cannot be
+written."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -49,38 +58,36 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--workers",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="processes for reading a large JSONL file (default: one per CPU; 1 on a "
         "busy machine, where extra processes only compete)",
     )
-    g = p.add_argument_group("filters")
-    g.add_argument("--since", metavar="DATE", help="submitted on or after (ISO date or time)")
-    g.add_argument("--until", metavar="DATE", help="submitted on or before (a date: whole day)")
-    g.add_argument("--agency", action="append", choices=("police", "probation", "other"))
-    g.add_argument("--area", action="append", metavar="AREA")
-    g.add_argument("--vignette", action="append", metavar="ID")
-    g.add_argument("--session", action="append", metavar="CODE")
-    g.add_argument(
-        "--trainee",
-        action="append",
-        metavar="ID",
-        dest="cohort",
-        help="restrict to these trainee ids (repeat for a cohort)",
+    p.add_argument(
+        "--create-database",
+        action="store_true",
+        help="let a SQLite URL name a file that does not exist yet (it is created, empty)",
     )
-    t = p.add_argument_group("thresholds (see CalibrationSettings)")
+    add_filter_arguments(p)
+    t = p.add_argument_group("thresholds (default: the dashboard's, see CalibrationSettings)")
     for name, kind in (
-        ("min_responses", int),
+        ("min_responses", non_negative_int),
         ("exact_agreement_min", float),
         ("within_one_min", float),
         ("risk_bias_max", float),
         ("protective_bias_min", float),
         ("plan_score_min", float),
-        ("n_boot", int),
+        ("n_boot", positive_int),
         ("seed", int),
     ):
-        t.add_argument(f"--{name.replace('_', '-')}", type=kind, dest=name, metavar="X")
+        t.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=kind,
+            dest=name,
+            metavar="X",
+            help=f"the {name.replace('_', ' ')} setting (default: the dashboard's)",
+        )
 
 
 def _shown_source(source: str) -> str:
@@ -170,10 +177,19 @@ def run(args: argparse.Namespace) -> int:
         if why:
             print(f"calibrate: {option} {why}", file=sys.stderr)
             return 2
+    missing = _missing_database(args.source)
+    if missing and not args.create_database:
+        print(
+            f"calibrate: there is no database file at {missing} (a mistyped URL? sqlite:///name is "
+            "relative to the current folder, sqlite:////path absolute); give --create-database "
+            "to start an empty one",
+            file=sys.stderr,
+        )
+        return 2
     try:
         responses, bad = load_frames(args.source, workers=args.workers, progress=True)
     except ArmsError as exc:  # a missing source, one of the wrong kind, the database failing
-        print(f"calibrate: {exc}", file=sys.stderr)
+        print(f"calibrate: {error_text(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001  a database driver's error must not become a traceback
         print(f"calibrate: {exc}", file=sys.stderr)
@@ -191,6 +207,13 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as exc:  # a bad filter date
         print(f"calibrate: {exc}", file=sys.stderr)
         return 2
+    if not result.n_records:
+        print(
+            f"calibrate: {_shown_source(args.source)} holds no responses (an empty file or "
+            "database?); nothing was written",
+            file=sys.stderr,
+        )
+        return 1
     print(result.summary())
     bundle = CalibrationBundle.of(result, described=_described(args, result))
     try:
@@ -211,4 +234,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"calibrate: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
             return 2
         print(f"wrote {path}")
-    return 0 if result.n_scored or not result.n_records else 1
+    return 0 if result.n_scored else 1
+
+
+def _missing_database(source: str) -> Path | None:
+    """The SQLite file a database URL names, when it does not exist."""
+    from arms_training.io.sources import is_database_url
+
+    if not is_database_url(source):
+        return None
+    from arms_training.store.engine import sqlite_file
+
+    try:
+        path = sqlite_file(source)
+    except Exception:  # noqa: BLE001  a malformed URL is reported when it is opened
+        return None
+    return path if path is not None and not path.exists() else None

@@ -1,8 +1,4 @@
-"""``arms-training demo-data --trainees N --responses-each M --seed S --out FILE.jsonl``.
-
-Writes synthetic responses (one JSON per line) and ``FILE.jsonl.manifest.json`` naming each
-assessor's tendency; see :mod:`arms_training.calibration.demo_data`.
-"""
+"""``arms-training demo-data --trainees N --responses-each M --seed S --out FILE.jsonl``."""
 
 from __future__ import annotations
 
@@ -11,12 +7,16 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from arms_training.commands.options import positive_int
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not valid; allowed: an integer >= 1")
-    return value
+DESCRIPTION = """\
+Generate synthetic responses to the library's cases from simulated assessors with known
+tendencies (accurate, over-rating risk, under-crediting protection, ...), to try the calibration
+app or `arms-training calibrate` without real data. Writes FILE.jsonl (one response per line)
+and FILE.jsonl.manifest.json naming each assessor's tendency; each file is written whole or
+not at all (an existing file is left as it was when anything fails).
+
+Exit status: 0 written; 1 nothing could be generated or written."""
 
 
 def _date(text: str) -> datetime:
@@ -29,13 +29,17 @@ def _date(text: str) -> datetime:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--trainees",
-        type=_positive,
+        type=positive_int,
         default=40,
         metavar="N",
         help="number of simulated assessors (default 40)",
     )
     p.add_argument(
-        "--responses-each", type=_positive, default=8, metavar="M", help="responses per assessor (default 8)"
+        "--responses-each",
+        type=positive_int,
+        default=8,
+        metavar="M",
+        help="responses per assessor (default 8)",
     )
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     p.add_argument(
@@ -53,19 +57,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="first possible submission date (default 2025-01-06)",
     )
     p.add_argument(
-        "--months", type=_positive, default=12, help="months the submissions are spread over (default 12)"
+        "--months",
+        type=positive_int,
+        default=12,
+        metavar="N",
+        help="months the submissions are spread over (default 12)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     from arms_training.calibration.demo_data import manifest_path, write_demo
+    from arms_training.errors import ArmsError
 
     try:
         manifest = write_demo(
             args.out, args.trainees, args.responses_each, seed=args.seed, start=args.start, months=args.months
         )
-    except (ValueError, OSError) as exc:
+    except ArmsError as exc:
         print(f"demo-data: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"demo-data: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     tendencies: dict[str, int] = {}
     for a in manifest["assessors"]:

@@ -1,8 +1,4 @@
-"""``arms-training score RESPONSE.json [--key PATH] [--format json|text]``.
-
-Exit 0 scored, 1 the response, key or framework is invalid or does not fit (the problems, naming
-the response id and field, go to stderr).
-"""
+"""``arms-training score RESPONSE.json [--key PATH] [--format json|text]``."""
 
 from __future__ import annotations
 
@@ -11,6 +7,19 @@ import json
 import sys
 from pathlib import Path
 
+DESCRIPTION = """\
+Score one response file (JSON, as the apps write it) against its answer key and print the
+score report. The key is the one for the response's vignette in the content folder
+(ARMS_TRAINING_CONTENT, default: the shipped library) unless --key names a file.
+
+For many responses (a JSONL or CSV export, a folder, a database) use `arms-training calibrate`.
+
+Exit status: 0 scored; 1 the response, key or framework is invalid or does not fit (the
+problems, naming the response id and field, go to stderr)."""
+
+# Files that hold many responses: score takes one.
+_MANY = {".jsonl": "JSON lines", ".ndjson": "JSON lines", ".csv": "CSV"}
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("response", type=Path, metavar="RESPONSE.json", help="one response file")
@@ -18,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--key",
         type=Path,
         metavar="PATH",
-        help="answer key file (default: the installed key for the vignette)",
+        help="answer key file (default: the key for the vignette in the content folder)",
     )
     p.add_argument(
         "--format",
@@ -32,9 +41,18 @@ def run(args: argparse.Namespace) -> int:
     from arms_training.content import load_key, load_library
     from arms_training.errors import ContentError
     from arms_training.framework import framework_by_id
+    from arms_training.locations import content_root, where
     from arms_training.responses import load_response
     from arms_training.scoring.rules import ScoringError, score, unknown_framework_problem
 
+    kind = _MANY.get(args.response.suffix.lower())
+    if kind:
+        print(
+            f"score: {args.response} is {kind}, which holds many responses; score takes one "
+            f"response file (.json). For many, run: arms-training calibrate {args.response} --out DIR",
+            file=sys.stderr,
+        )
+        return 1
     try:
         response = load_response(args.response)
         library = load_library()
@@ -43,6 +61,14 @@ def run(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     try:
+        if key is None and response.vignette_id not in library.keys:
+            folder = content_root() / "answer_keys"
+            print(
+                f"{args.response}: response {response.response_id}: vignette_id: no answer key "
+                f"for vignette '{response.vignette_id}' {where(folder)}; give one with --key",
+                file=sys.stderr,
+            )
+            return 1
         if key is None:
             from arms_training.scoring.rules import score_response
 

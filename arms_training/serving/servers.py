@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from arms_training.locations import notebook_root
+from arms_training.serving.limits import DEFAULT_MAX_KERNELS, DEFAULT_MAX_KERNELS_PER_CLIENT
+
 __all__ = [
     "ServerSpec",
     "trainee_server",
@@ -22,9 +25,10 @@ __all__ = [
     "NOTEBOOK_ROOT",
     "TRAINEE_URL_ENV",
     "staff_environ",
+    "VOILA_MODULE",
 ]
 
-NOTEBOOK_ROOT = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOK_ROOT = notebook_root()
 # The trainee page URL the staff session app shows as the join link and QR code.
 TRAINEE_URL_ENV = "ARMS_TRAINING_TRAINEE_URL"
 # What a page may send its kernel: widget messages only. Without this a trainee could send an
@@ -53,11 +57,17 @@ class ServerSpec:
     pool_refill_delay: int = 30
     cull_idle_seconds: int = 1800
     header_envs: list[str] = field(default_factory=list)
+    # Kernel limits (serving/limits.py; 0: none) and the trusted proxy's client-address header.
+    max_kernels: int = 0
+    max_kernels_per_client: int = 0
+    client_address_header: str = ""
+    # The URL prefix (JupyterHub services are served under /services/<name>/).
+    base_url: str = "/"
 
     @property
     def url(self) -> str:
         host = "127.0.0.1" if self.ip in ("0.0.0.0", "") else self.ip
-        base = f"http://{host}:{self.port}/"
+        base = f"http://{host}:{self.port}{self.base_url}"
         if self.name == "trainee":
             base += "voila/render/exercise.ipynb"
         else:
@@ -68,7 +78,7 @@ class ServerSpec:
         args = [
             sys.executable,
             "-m",
-            "voila",
+            VOILA_MODULE,
             str(self.root),
             "--no-browser",
             f"--port={self.port}",
@@ -94,8 +104,27 @@ class ServerSpec:
                 f"--VoilaConfiguration.default_pool_size={self.pool}",
                 f"--VoilaKernelManager.fill_delay={self.pool_refill_delay}",
             ]
+        args += _limit_args(self)
         args.append(f"--Voila.token={self.token}" if self.token else "--Voila.token=")
         return args
+
+
+# Voila with the kernel limits on its page handler (serving/app.py).
+VOILA_MODULE = "arms_training.serving.app"
+
+
+def _limit_args(spec: ServerSpec) -> list[str]:
+    """The kernel limits, the client-address header and the URL prefix (serve's lifecycle and
+    limits; kept apart from the safety settings above)."""
+    args = [
+        f"--ArmsVoila.max_kernels={spec.max_kernels}",
+        f"--ArmsVoila.max_kernels_per_client={spec.max_kernels_per_client}",
+    ]
+    if spec.client_address_header:
+        args.append(f"--ArmsVoila.client_address_header={spec.client_address_header}")
+    if spec.base_url != "/":
+        args.append(f"--Voila.base_url={spec.base_url}")
+    return args
 
 
 def _items(name: str, values: list[str]) -> list[str]:
@@ -109,6 +138,10 @@ def trainee_server(
     pool: int = 0,
     trust_proxy_user: bool = False,
     root: Path | None = None,
+    max_kernels: int = DEFAULT_MAX_KERNELS,
+    max_kernels_per_client: int = DEFAULT_MAX_KERNELS_PER_CLIENT,
+    client_address_header: str = "",
+    base_url: str = "/",
 ) -> ServerSpec:
     # X-Forwarded-User is honoured only behind an authenticating proxy that sets it; a trainee
     # could otherwise send it themselves and write under someone else's name.
@@ -119,14 +152,34 @@ def trainee_server(
         port,
         pool=pool,
         header_envs=["X-Forwarded-User"] if trust_proxy_user else [],
+        max_kernels=max_kernels,
+        max_kernels_per_client=max_kernels_per_client,
+        client_address_header=client_address_header,
+        base_url=_prefix(base_url),
     )
 
 
+def _prefix(base_url: str) -> str:
+    """``/services/arms/`` from ``services/arms``: one leading and one trailing slash."""
+    inner = base_url.strip("/")
+    return f"/{inner}/" if inner else "/"
+
+
 def staff_server(
-    *, ip: str = "127.0.0.1", port: int = 8867, token: str | None = None, root: Path | None = None
+    *,
+    ip: str = "127.0.0.1",
+    port: int = 8867,
+    token: str | None = None,
+    root: Path | None = None,
+    base_url: str = "/",
 ) -> ServerSpec:
     return ServerSpec(
-        "staff", root or NOTEBOOK_ROOT / "staff", ip, port, token=token or secrets.token_urlsafe(18)
+        "staff",
+        root or NOTEBOOK_ROOT / "staff",
+        ip,
+        port,
+        token=token or secrets.token_urlsafe(18),
+        base_url=_prefix(base_url),
     )
 
 

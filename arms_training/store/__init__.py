@@ -11,12 +11,14 @@ Every Voila page is its own kernel process, so the store is the only state the a
 """
 
 from arms_training.store.config import DATA_ENV, DB_FILENAME, URL_ENV, data_dir, default_url
-from arms_training.store.errors import SessionError, StoreError
+from arms_training.store.errors import SessionError, StoreError, StoreUnavailable
 from arms_training.store.records import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    AuditEntry,
     Participant,
     Rescore,
+    Selection,
     Session,
     Submission,
     SubmitResult,
@@ -26,7 +28,10 @@ from arms_training.store.records import (
 __all__ = [
     "Store",
     "StoreError",
+    "StoreUnavailable",
     "SessionError",
+    "AuditEntry",
+    "Selection",
     "SubmitResult",
     "Submission",
     "Rescore",
@@ -40,8 +45,7 @@ __all__ = [
     "DATA_ENV",
     "URL_ENV",
     "DB_FILENAME",
-    "MIGRATIONS",
-    "LATEST",
+    "HEAD",
     "migrate",
 ]
 
@@ -53,7 +57,7 @@ def __getattr__(name: str):
         from arms_training.store.api import Store
 
         return Store
-    if name in ("LATEST", "MIGRATIONS", "migrate"):
+    if name in ("HEAD", "migrate"):
         from arms_training.store import schema
 
         return getattr(schema, name)

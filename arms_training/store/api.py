@@ -19,13 +19,16 @@ import sqlalchemy as sa
 
 from arms_training.errors import ContentError, Problem
 from arms_training.responses import MAX_TEXT, Response, Trainee, now, parse_response
+from arms_training.store import privacy
 from arms_training.store import schema as t
 from arms_training.store.config import default_url
-from arms_training.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, write_options
+from arms_training.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, sqlite_file, write_options
 from arms_training.store.errors import SessionError, StoreError, guard
 from arms_training.store.records import (
+    AuditEntry,
     Participant,
     Rescore,
+    Selection,
     Session,
     Submission,
     SubmitResult,
@@ -43,14 +46,25 @@ class Store:
     ``url`` defaults to :func:`arms_training.store.default_url` (``ARMS_TRAINING_DB_URL``, else
     ``arms-training.sqlite`` in the data directory). Opening applies any pending migration.
     ``busy_timeout`` is how many seconds a writer waits for a lock before raising StoreError.
+    With ``create=False`` a SQLite file that does not exist is an error rather than a new empty
+    database (a mistyped URL in a command must not look like a database with nothing in it).
     """
 
-    def __init__(self, url: str | None = None, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
-        self.engine = make_engine(url or default_url(), busy_timeout=busy_timeout)
+    def __init__(
+        self, url: str | None = None, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, create: bool = True
+    ) -> None:
+        url = url or default_url()
+        path = sqlite_file(url)
+        if not create and path is not None and not path.is_file():
+            raise StoreError(
+                f"there is no training database at {path}: check the URL (sqlite:///name is "
+                "relative to the current folder, sqlite:////path absolute)"
+            )
+        self.engine = make_engine(url, busy_timeout=busy_timeout)
         self.url = self.engine.url.render_as_string(hide_password=True)
         self.busy_timeout = busy_timeout
         try:
-            with guard("open the training database"):
+            with guard("open the training database", self.url):
                 t.migrate(self.engine)
         except BaseException:
             self.engine.dispose()
@@ -72,7 +86,9 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def schema_version(self) -> int:
+    def schema_version(self) -> str | None:
+        """The Alembic revision of the database (:data:`arms_training.store.schema.HEAD` once
+        opened)."""
         with self._read("read the schema version") as conn:
             return t.schema_version(conn)
 
@@ -300,10 +316,17 @@ class Store:
         return [{**r._mapping, "rescore": latest.get(r.response_id)} for r in rows]
 
     def rescore(
-        self, response_id: uuid.UUID | str, score: Mapping[str, Any], key_version: int, reason: str
+        self,
+        response_id: uuid.UUID | str,
+        score: Mapping[str, Any],
+        key_version: int,
+        reason: str,
+        *,
+        actor: str = "",
     ) -> Rescore:
         """Record a new score for a submission (after its answer key changed); the original
-        submission and score are left as they were. ``reason`` is required."""
+        submission and score are left as they were. ``reason`` is required. The audit log
+        records the re-score (``actor``: who did it)."""
         if not reason or not reason.strip():
             raise ValueError("a re-score needs a reason, e.g. 'answer key v3: factor x revised'")
         rid = str(response_id)
@@ -319,6 +342,13 @@ class Store:
             if not _submitted(conn, rid):
                 raise StoreError(f"there is no submission with response id {rid} to re-score")
             conn.execute(sa.insert(t.rescores).values(values))
+            privacy.record(
+                conn,
+                "rescore",
+                actor=actor,
+                subject=rid,
+                details={"key_version": key_version, "reason": values["reason"]},
+            )
         return _rescore(values)
 
     # -- sessions ----------------------------------------------------------------------------
@@ -382,11 +412,12 @@ class Store:
     def reopen_session(self, code: str) -> Session:
         return self._update_session(code, status="open")
 
-    def set_revealed(self, code: str, revealed: bool) -> Session:
+    def set_revealed(self, code: str, revealed: bool, *, actor: str | None = None) -> Session:
         """Show (or hide again) the expert answers to the session; ``revealed_at`` keeps the
-        first time they were shown."""
+        first time they were shown. The audit log records it, by ``actor`` (default: the
+        session's trainer), in the same transaction."""
         at = sa.func.coalesce(t.sessions.c.revealed_at, now()) if revealed else None
-        return self._update_session(code, revealed=bool(revealed), revealed_at=at)
+        return self._update_session(code, revealed=bool(revealed), revealed_at=at, audit=actor)
 
     def join_session(self, code: str, trainee: Trainee) -> Participant:
         """Join an open session; joining again returns the existing participant unchanged."""
@@ -472,27 +503,108 @@ class Store:
         with self._read("list the survey answers") as conn:
             return [dict(r._mapping) for r in conn.execute(stmt).all()]
 
+    # -- data protection and the audit log (see store/privacy.py) ---------------------------
+
+    def record_action(
+        self, action: str, *, actor: str, subject: str = "", details: Mapping[str, Any] | None = None
+    ) -> AuditEntry:
+        """Add a staff action to the audit log: ``action`` one of reveal, export, erase, purge,
+        rescore; ``subject`` a session code, a response id or a :meth:`subject_digest` (never
+        a trainee id); ``details`` plain JSON data."""
+        with self._write("record the action in the audit log") as conn:
+            return privacy.record(conn, action, actor=actor, subject=subject, details=_plain(details or {}))
+
+    def audit_log(
+        self, *, since: datetime | None = None, until: datetime | None = None, action: str | None = None
+    ) -> list[AuditEntry]:
+        """The audit log, oldest first; ``since``/``until`` bound the time inclusively."""
+        with self._read("read the audit log") as conn:
+            return privacy.entries(conn, since=since, until=until, action=action)
+
+    @staticmethod
+    def subject_digest(trainee_id: str) -> str:
+        """How the audit log names a person (a digest, never the id)."""
+        return privacy.subject_digest(trainee_id)
+
+    def held_about(self, trainee_id: str) -> dict[str, int]:
+        """Rows held about one person, by table."""
+        with self._read("count what is held") as conn:
+            return privacy.held(conn, trainee_id)
+
+    def person_record(self, trainee_id: str) -> dict[str, Any]:
+        """Everything held about one person, as plain JSON data (subject access request)."""
+        with self._read("read what is held") as conn:
+            return privacy.person_record(conn, trainee_id)
+
+    def erase_trainee(self, trainee_id: str, *, actor: str) -> dict[str, int]:
+        """Delete everything held about one person (responses, re-scores, drafts, survey answers,
+        session membership) and record the erasure, by digest, in one transaction; returns the
+        rows deleted by table."""
+        if not trainee_id:
+            raise ValueError("erase needs a trainee id")
+        with self._write("erase the trainee's data") as conn:
+            deleted = privacy.erase(conn, trainee_id)
+            privacy.record(
+                conn, "erase", actor=actor, subject=privacy.subject_digest(trainee_id), details=deleted
+            )
+        return deleted
+
+    def purge(self, before: datetime, *, actor: str, dry_run: bool = False) -> dict[str, int]:
+        """Delete everything older than ``before`` (see :func:`arms_training.store.privacy.
+        purge`) and record the purge; returns the rows deleted by table. With ``dry_run`` the
+        same deletes run and are rolled back: the counts of what would go."""
+        with guard("purge old data", self.url), self.engine.connect() as conn:
+            conn.execution_options(**write_options())
+            transaction = conn.begin()
+            try:
+                deleted = privacy.purge(conn, before)
+                if dry_run:
+                    transaction.rollback()
+                    return deleted
+                privacy.record(
+                    conn, "purge", actor=actor, details={"before": before.isoformat(), "deleted": deleted}
+                )
+                transaction.commit()
+            except BaseException:
+                if transaction.is_active:
+                    transaction.rollback()
+                raise
+        return deleted
+
+    def selected_submissions(self, selection: Selection) -> list[dict[str, Any]]:
+        """The submissions an export takes (:class:`~arms_training.store.records.Selection`),
+        oldest first: every column, plus ``rescore_total`` and ``rescore_key_version`` of the
+        latest re-score (None when never re-scored)."""
+        with self._read("read the submissions") as conn:
+            return [dict(r._mapping) for r in privacy.selected(conn, selection)]
+
     # -- plumbing ----------------------------------------------------------------------------
 
     @contextmanager
     def _read(self, action: str) -> Iterator[sa.Connection]:
-        with guard(action), self.engine.connect() as conn, conn.begin():
+        with guard(action, self.url), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def _write(self, action: str) -> Iterator[sa.Connection]:
-        with guard(action), self.engine.connect() as conn:
+        with guard(action, self.url), self.engine.connect() as conn:
             conn.execution_options(**write_options())
             with conn.begin():
                 yield conn
 
-    def _update_session(self, code: str, **values: Any) -> Session:
+    def _update_session(self, code: str, *, audit: str | None = None, **values: Any) -> Session:
         code = normalise_session_code(code)
         with self._write("update the session") as conn:
             updated = conn.execute(sa.update(t.sessions).where(t.sessions.c.code == code).values(**values))
             if updated.rowcount == 0:
                 raise SessionError(f"there is no training session with code {code}")
-            return _existing_session(conn, code)
+            session = _existing_session(conn, code)
+            if "revealed" in values:
+                actor = audit or session.trainer or "trainer"
+                privacy.record(
+                    conn, "reveal", actor=actor, subject=code, details={"revealed": session.revealed}
+                )
+            return session
 
 
 def _draft_key(trainee_id: str, vignette_id: str, session_code: str | None) -> dict[str, str]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from arms_training.errors import SessionError, StoreError
+from arms_training.errors import SessionError, StoreError, StoreUnavailable
 
-__all__ = ["StoreError", "SessionError", "guard"]
+__all__ = ["StoreError", "StoreUnavailable", "SessionError", "guard"]
 
 UNAVAILABLE = (
     "the training database is locked or unavailable: {detail}; your draft is kept in this page, try again"
@@ -25,10 +25,11 @@ def _detail(exc: BaseException) -> str:
 
 
 @contextmanager
-def guard(action: str) -> Iterator[None]:
+def guard(action: str, url: str = "") -> Iterator[None]:
     """Translate database exceptions raised inside the block into :class:`StoreError`.
 
-    ``action`` completes "could not ...", e.g. ``"save the draft"``.
+    ``action`` completes "could not ...", e.g. ``"save the draft"``; ``url`` (password hidden)
+    names the database for a command-line message.
     """
     import sqlalchemy as sa
 
@@ -36,6 +37,7 @@ def guard(action: str) -> Iterator[None]:
         yield
     except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError) as exc:
         # Locked (SQLite busy timeout, PostgreSQL lock_timeout), unreachable or out of connections.
-        raise StoreError(UNAVAILABLE.format(detail=_detail(exc))) from exc
+        detail = _detail(exc)
+        raise StoreUnavailable(UNAVAILABLE.format(detail=detail), detail=detail, url=url) from exc
     except sa.exc.DBAPIError as exc:
         raise StoreError(f"the training database could not {action}: {_detail(exc)}") from exc

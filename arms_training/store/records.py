@@ -18,6 +18,8 @@ from arms_training.session.records import (
 )
 
 __all__ = [
+    "AuditEntry",
+    "Selection",
     "SubmitResult",
     "Submission",
     "Rescore",
@@ -66,3 +68,31 @@ class Submission:
     def current_score(self) -> dict[str, Any]:
         """The latest re-score if there is one, else the score given at submission."""
         return self.rescores[-1].score if self.rescores else self.score
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One staff action on personal data: ``action`` is one of reveal, export, erase, purge,
+    rescore; ``subject`` a session code, a response id or a trainee digest (never a trainee id);
+    ``details`` what was done (counts, filters, the reason)."""
+
+    id: int
+    at: datetime
+    action: str
+    actor: str
+    subject: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which submissions an export takes; ``None`` means no restriction. ``since`` and
+    ``until`` bound ``submitted_at`` inclusively; the others match any of their values."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    agency: tuple[str, ...] | None = None
+    area: tuple[str, ...] | None = None
+    vignette: tuple[str, ...] | None = None
+    session: tuple[str, ...] | None = None
+    trainee: tuple[str, ...] | None = None

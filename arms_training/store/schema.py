@@ -1,39 +1,53 @@
-"""The store's tables and the ordered migration steps that build them.
+"""The store's tables, and the Alembic migrations that build and upgrade them.
 
-A database records every step applied in ``schema_info``; opening a store applies the missing
-steps in order, each in its own transaction, so a failed step leaves the previous version intact.
-Steps are frozen once released: a later change is a new step appended to :data:`MIGRATIONS`,
-never an edit of an old one. The table objects below describe the latest schema and are only
-used to build queries; ``tests/test_store.py`` checks that the steps produce exactly them.
+The table objects below describe the latest schema and are used to build queries; the database
+is built by the revisions in ``migrations/versions/`` (frozen once released: a later change is a
+new revision, never an edit of an old one). ``tests/store/test_schema.py`` checks with Alembic's
+own comparison that the revisions produce exactly these tables on SQLite and PostgreSQL.
+
+Opening a store calls :func:`migrate`. A database already at :data:`HEAD` costs one query and
+never imports Alembic (every trainee page opens a store, and kernel memory is the budget). A
+database made by arms-training 0.1 (its own ``schema_info`` table, steps 1 and 2) is adopted:
+stamped at the baseline revision, which is exactly that schema, and then upgraded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from arms_training.responses import now
 from arms_training.store.engine import write_options
 from arms_training.store.errors import StoreError
 
 __all__ = [
-    "MIGRATIONS",
-    "LATEST",
+    "HEAD",
+    "BASELINE",
+    "AUDIT_ACTIONS",
+    "MIGRATIONS_DIR",
     "migrate",
     "schema_version",
+    "alembic_config",
     "metadata",
-    "schema_info",
     "drafts",
     "submissions",
     "rescores",
     "sessions",
     "participants",
     "surveys",
+    "audit_log",
     "UTCDateTime",
 ]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The newest revision in migrations/versions (a test keeps it equal to Alembic's head).
+HEAD = "0002"
+# The revision that is the schema arms-training 0.1 built with its own steps.
+BASELINE = "0001"
+# What the audit log records: the staff actions on personal data.
+AUDIT_ACTIONS = ("reveal", "export", "erase", "purge", "rescore")
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -62,144 +76,121 @@ JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 ID = sa.String(80)  # Trainee.id is at most 80 characters
 UUID = sa.String(36)
 
+metadata = sa.MetaData()
 
-def _v1_tables(md: sa.MetaData) -> None:
-    sa.Table(
-        "drafts",
-        md,
-        sa.Column("trainee_id", ID, primary_key=True),
-        sa.Column("vignette_id", sa.String(120), primary_key=True),
-        sa.Column("session_code", sa.String(16), primary_key=True),  # '' outside a session
-        sa.Column("response_id", UUID, nullable=False, index=True),
-        sa.Column("response", JSON, nullable=False),
-        sa.Column("updated_at", UTCDateTime, nullable=False),
-    )
-    sa.Table(
-        "submissions",
-        md,
-        sa.Column("response_id", UUID, primary_key=True),
-        sa.Column("trainee_id", ID, nullable=False),
-        sa.Column("agency", sa.String(16), nullable=False),
-        sa.Column("area", sa.String(120), nullable=False),
-        sa.Column("role", sa.String(120), nullable=False),
-        sa.Column("vignette_id", sa.String(120), nullable=False),
-        sa.Column("vignette_version", sa.Integer, nullable=False),
-        sa.Column("key_version", sa.Integer, nullable=False),
-        sa.Column("framework", sa.String(80), nullable=False),
-        sa.Column("framework_version", sa.String(40), nullable=False),
-        sa.Column("session_code", sa.String(16)),  # no foreign key: never refuse a submission
-        sa.Column("mode", sa.String(8), nullable=False),
-        sa.Column("started_at", UTCDateTime, nullable=False),
-        sa.Column("submitted_at", UTCDateTime, nullable=False),
-        sa.Column("total", sa.Float),
-        sa.Column("response", JSON, nullable=False),
-        sa.Column("score", JSON, nullable=False),
-    )
-    sa.Table(
-        "rescores",
-        md,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("response_id", UUID, sa.ForeignKey("submissions.response_id"), nullable=False, index=True),
-        sa.Column("key_version", sa.Integer, nullable=False),
-        sa.Column("total", sa.Float),
-        sa.Column("score", JSON, nullable=False),
-        sa.Column("reason", sa.Text, nullable=False),
-        sa.Column("rescored_at", UTCDateTime, nullable=False),
-    )
-    sa.Table(
-        "sessions",
-        md,
-        sa.Column("code", sa.String(16), primary_key=True),
-        sa.Column("vignette_ids", JSON, nullable=False),
-        sa.Column("mode", sa.String(8), nullable=False),
-        sa.Column("anonymise", sa.Boolean, nullable=False),
-        sa.Column("status", sa.String(8), nullable=False),
-        sa.Column("trainer", sa.String(120), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("revealed", sa.Boolean, nullable=False),
-        sa.Column("revealed_at", UTCDateTime),
-        sa.CheckConstraint("mode IN ('full', 'quick')", name="ck_sessions_mode"),
-        sa.CheckConstraint("status IN ('open', 'closed')", name="ck_sessions_status"),
-    )
-    sa.Table(
-        "participants",
-        md,
-        sa.Column("session_code", sa.String(16), sa.ForeignKey("sessions.code"), primary_key=True),
-        sa.Column("trainee_id", ID, primary_key=True),
-        sa.Column("agency", sa.String(16), nullable=False),
-        sa.Column("role", sa.String(120), nullable=False),
-        sa.Column("joined_at", UTCDateTime, nullable=False),
-    )
-    sa.Table(
-        "surveys",
-        md,
-        sa.Column("session_code", sa.String(16), sa.ForeignKey("sessions.code"), primary_key=True),
-        sa.Column("trainee_id", ID, primary_key=True),
-        sa.Column("agency", sa.String(16), nullable=False),
-        sa.Column("answers", JSON, nullable=False),
-        sa.Column("comment", sa.Text, nullable=False),
-        sa.Column("submitted_at", UTCDateTime, nullable=False),
-    )
-
-
-def _schema_info(md: sa.MetaData) -> sa.Table:
-    return sa.Table(
-        "schema_info",
-        md,
-        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("description", sa.Text, nullable=False),
-        sa.Column("applied_at", UTCDateTime, nullable=False),
-    )
-
-
-def _v1_create_tables(conn: sa.Connection) -> None:
-    """Drafts, submissions, rescores, sessions, participants and surveys."""
-    md = sa.MetaData()
-    _v1_tables(md)
-    md.create_all(conn, checkfirst=False)
-
-
-# (name, table, columns): created by step 2 and declared on the live tables below.
-_V2_INDEXES = (
-    ("ix_submissions_session_submitted", "submissions", ("session_code", "submitted_at")),
-    ("ix_submissions_vignette_submitted", "submissions", ("vignette_id", "submitted_at")),
-    ("ix_drafts_session_updated", "drafts", ("session_code", "updated_at")),
+drafts = sa.Table(
+    "drafts",
+    metadata,
+    sa.Column("trainee_id", ID, primary_key=True),
+    sa.Column("vignette_id", sa.String(120), primary_key=True),
+    sa.Column("session_code", sa.String(16), primary_key=True),  # '' outside a session
+    sa.Column("response_id", UUID, nullable=False, index=True),
+    sa.Column("response", JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_drafts_session_updated", "session_code", "updated_at"),
+)
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("response_id", UUID, primary_key=True),
+    sa.Column("trainee_id", ID, nullable=False),
+    sa.Column("agency", sa.String(16), nullable=False),
+    sa.Column("area", sa.String(120), nullable=False),
+    sa.Column("role", sa.String(120), nullable=False),
+    sa.Column("vignette_id", sa.String(120), nullable=False),
+    sa.Column("vignette_version", sa.Integer, nullable=False),
+    sa.Column("key_version", sa.Integer, nullable=False),
+    sa.Column("framework", sa.String(80), nullable=False),
+    sa.Column("framework_version", sa.String(40), nullable=False),
+    sa.Column("session_code", sa.String(16)),  # no foreign key: never refuse a submission
+    sa.Column("mode", sa.String(8), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+    sa.Column("total", sa.Float),
+    sa.Column("response", JSON, nullable=False),
+    sa.Column("score", JSON, nullable=False),
+    sa.Index("ix_submissions_session_submitted", "session_code", "submitted_at"),
+    sa.Index("ix_submissions_vignette_submitted", "vignette_id", "submitted_at"),
+    # Revision 0002: a subject access request or an erasure finds one person's rows at once.
+    sa.Index("ix_submissions_trainee", "trainee_id"),
+)
+rescores = sa.Table(
+    "rescores",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("response_id", UUID, sa.ForeignKey("submissions.response_id"), nullable=False, index=True),
+    sa.Column("key_version", sa.Integer, nullable=False),
+    sa.Column("total", sa.Float),
+    sa.Column("score", JSON, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("rescored_at", UTCDateTime, nullable=False),
+)
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("vignette_ids", JSON, nullable=False),
+    sa.Column("mode", sa.String(8), nullable=False),
+    sa.Column("anonymise", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("trainer", sa.String(120), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revealed", sa.Boolean, nullable=False),
+    sa.Column("revealed_at", UTCDateTime),
+    sa.CheckConstraint("mode IN ('full', 'quick')", name="ck_sessions_mode"),
+    sa.CheckConstraint("status IN ('open', 'closed')", name="ck_sessions_status"),
+)
+participants = sa.Table(
+    "participants",
+    metadata,
+    sa.Column("session_code", sa.String(16), sa.ForeignKey("sessions.code"), primary_key=True),
+    sa.Column("trainee_id", ID, primary_key=True),
+    sa.Column("agency", sa.String(16), nullable=False),
+    sa.Column("role", sa.String(120), nullable=False),
+    sa.Column("joined_at", UTCDateTime, nullable=False),
+)
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("session_code", sa.String(16), sa.ForeignKey("sessions.code"), primary_key=True),
+    sa.Column("trainee_id", ID, primary_key=True),
+    sa.Column("agency", sa.String(16), nullable=False),
+    sa.Column("answers", JSON, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+)
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(120), nullable=False),
+    # A session code, a response id, or for an erasure the digest of the erased id (never the
+    # id itself: the log must not keep what was erased).
+    sa.Column("subject", sa.String(120), nullable=False),
+    sa.Column("details", JSON, nullable=False),
+    sa.CheckConstraint(
+        "action IN ('reveal', 'export', 'erase', 'purge', 'rescore')", name="ck_audit_log_action"
+    ),
 )
 
 
-def _v2_dashboard_indexes(conn: sa.Connection) -> None:
-    """Indexes for the trainer dashboard, which polls one session's drafts and submissions."""
-    md = sa.MetaData()
-    _v1_tables(md)
-    for name, table, columns in _V2_INDEXES:
-        sa.Index(name, *(md.tables[table].c[c] for c in columns)).create(conn)
+def alembic_config(connection: sa.Connection | None = None):
+    """An Alembic ``Config`` for the shipped revisions (no ini file), bound to ``connection``."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
 
 
-MIGRATIONS: list[tuple[int, Callable[[sa.Connection], None]]] = [
-    (1, _v1_create_tables),
-    (2, _v2_dashboard_indexes),
-]
-LATEST = MIGRATIONS[-1][0]
-
-# The latest schema, for building queries.
-metadata = sa.MetaData()
-_v1_tables(metadata)
-for _name, _table, _columns in _V2_INDEXES:
-    sa.Index(_name, *(metadata.tables[_table].c[c] for c in _columns))
-schema_info = _schema_info(metadata)
-drafts = metadata.tables["drafts"]
-submissions = metadata.tables["submissions"]
-rescores = metadata.tables["rescores"]
-sessions = metadata.tables["sessions"]
-participants = metadata.tables["participants"]
-surveys = metadata.tables["surveys"]
-
-
-def schema_version(conn: sa.Connection) -> int:
-    """The highest step applied, 0 for an empty database."""
-    if not sa.inspect(conn).has_table("schema_info"):
-        return 0
-    return conn.execute(sa.select(sa.func.max(schema_info.c.version))).scalar() or 0
+def schema_version(conn: sa.Connection) -> str | None:
+    """The Alembic revision the database is at; None for a database Alembic has not touched."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _lock(conn: sa.Connection) -> None:
@@ -209,44 +200,58 @@ def _lock(conn: sa.Connection) -> None:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(2018042601)"))
 
 
-def _check_not_newer(current: int) -> None:
-    if current > LATEST:
+# Release 0.1's second step added these; a database it left at step 1 gets them on adoption.
+_RELEASE_0_1_INDEXES = (
+    ("ix_submissions_session_submitted", "submissions", ("session_code", "submitted_at")),
+    ("ix_submissions_vignette_submitted", "submissions", ("vignette_id", "submitted_at")),
+    ("ix_drafts_session_updated", "drafts", ("session_code", "updated_at")),
+)
+
+
+def _adopt_release_0_1(conn: sa.Connection) -> None:
+    """Stamp a database built by arms-training 0.1's own steps at :data:`BASELINE`, the same
+    schema, and drop its ``schema_info``; nothing else is touched."""
+    inspector = sa.inspect(conn)
+    if not inspector.has_table("schema_info") or inspector.has_table("alembic_version"):
+        return
+    step = conn.execute(sa.text("SELECT max(version) FROM schema_info")).scalar() or 0
+    if step > 2:
         raise StoreError(
-            f"the training database has schema version {current}, newer than this "
-            f"arms-training knows ({LATEST}): upgrade arms-training"
+            f"the training database has schema step {step}, newer than this arms-training "
+            "knows: upgrade arms-training"
         )
+    if step == 1:
+        for name, table, columns in _RELEASE_0_1_INDEXES:
+            conn.exec_driver_sql(f"CREATE INDEX {name} ON {table} ({', '.join(columns)})")
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config(conn))
+    MigrationContext.configure(conn).stamp(scripts, BASELINE)
+    conn.exec_driver_sql("DROP TABLE schema_info")
 
 
-def migrate(engine: sa.Engine, *, target: int | None = None) -> int:
-    """Apply the steps of :data:`MIGRATIONS` the database lacks, up to ``target``; return the
-    version reached. Raises StoreError if the database is newer than this code knows."""
-    target = LATEST if target is None else target
+def migrate(engine: sa.Engine, *, target: str = "head") -> str | None:
+    """Bring the database to ``target`` (default the newest revision) and return the revision
+    reached. Raises StoreError for a database newer than this code knows."""
+    with engine.connect() as conn, conn.begin():
+        current = schema_version(conn)
+    if current == HEAD and target in ("head", HEAD):
+        return current
+    from alembic import command
+    from alembic.util.exc import CommandError
+
     with engine.connect() as conn:
-        with conn.begin():
-            current = schema_version(conn)
-        _check_not_newer(current)
-        if current >= target:
-            return current
         conn.execution_options(**write_options())
-        for version, step in MIGRATIONS:
-            if version > target:
-                break
-            with conn.begin():
-                _lock(conn)
-                schema_info.create(conn, checkfirst=True)
-                current = schema_version(conn)  # again: another kernel may have migrated
-                _check_not_newer(current)
-                if current >= version:
-                    continue
-                if current != version - 1:
-                    raise StoreError(
-                        f"the training database is at schema version {current} and "
-                        f"cannot take step {version}: steps must run in order"
-                    )
-                step(conn)
-                description = (step.__doc__ or step.__name__).strip().splitlines()[0]
-                conn.execute(
-                    schema_info.insert().values(version=version, description=description, applied_at=now())
-                )
+        with conn.begin():
+            _lock(conn)  # then look again: another kernel may have migrated meanwhile
+            _adopt_release_0_1(conn)
+            try:
+                command.upgrade(alembic_config(conn), target)
+            except CommandError as exc:
+                raise StoreError(
+                    f"the training database is at schema revision {schema_version(conn)}, which "
+                    f"this arms-training does not know ({exc}): upgrade arms-training"
+                ) from None
         with conn.begin():
             return schema_version(conn)

@@ -251,3 +251,32 @@ def test_the_report_never_shows_a_database_password():
     shown = _shown_source("postgresql+psycopg://lead:s3cret@db.example/arms")
     assert "s3cret" not in shown and shown.startswith("postgresql+psycopg://lead:")
     assert isinstance(sa.engine.make_url(shown), sa.engine.URL)
+
+
+# ------------------------------------------------------------------- sources that hold nothing
+
+
+def test_a_mistyped_sqlite_url_is_refused_not_created(tmp_path, capsys):
+    missing = tmp_path / "tyop.sqlite"
+    code = main(["calibrate", f"sqlite:///{missing}", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"there is no database file at {missing}" in err and "--create-database" in err
+    assert not missing.exists() and not (tmp_path / "out").exists()
+    code = main(["calibrate", f"sqlite:///{missing}", "--out", str(tmp_path / "out"), "--create-database"])
+    assert missing.exists() and code == 1  # created on request; it is empty, so nothing to tabulate
+
+
+def test_an_empty_file_is_an_error_with_a_message(tmp_path, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    code = main(["calibrate", str(empty), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code in (1, 2) and err.strip() and str(empty) in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_postgresql_speaks_to_a_command_line_user(tmp_path, capsys):
+    url = "postgresql+psycopg://nobody@127.0.0.1:9/arms?connect_timeout=1"
+    code = main(["calibrate", url, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot use the training database" in err and "draft" not in err

@@ -168,5 +168,18 @@ def test_calibrate_missing_source_and_bad_date(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
     source = tmp_path / "empty.jsonl"
     source.write_text("", encoding="utf-8")
-    assert main(["calibrate", str(source), "--out", str(tmp_path / "t"), "--since", "last tuesday"]) == 2
-    assert "calibrate:" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:  # refused while reading the options
+        main(["calibrate", str(source), "--out", str(tmp_path / "t"), "--since", "last tuesday"])
+    assert usage.value.code == 2
+    assert "'last tuesday' is not a date or time" in capsys.readouterr().err
+
+
+def test_a_jsonl_file_is_not_called_malformed_yaml(tmp_path):
+    from tests.factories import run_cli
+
+    many = tmp_path / "many.jsonl"
+    many.write_text('{"a": 1}\n{"a": 2}\n')
+    done = run_cli("score", str(many), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "holds many responses" in done.stderr and "arms-training calibrate" in done.stderr
+    assert "YAML" not in done.stderr

@@ -176,8 +176,21 @@ def start_trainee(
     name: str = "trainee",
     data_dir: Path | None = None,
     extra_args: list[str] | None = None,
+    max_kernels: int = 0,
+    max_kernels_per_client: int = 0,
+    client_address_header: str = "",
 ) -> RunningServer:
-    spec = trainee_server(port=free_port(), pool=pool, trust_proxy_user=trust_proxy_user, root=root)
+    """A trainee server; without kernel limits unless asked (a browser suite, or a benchmark's
+    crowd, opens many pages from one address, and the limits have tests of their own)."""
+    spec = trainee_server(
+        port=free_port(),
+        pool=pool,
+        trust_proxy_user=trust_proxy_user,
+        root=root,
+        max_kernels=max_kernels,
+        max_kernels_per_client=max_kernels_per_client,
+        client_address_header=client_address_header,
+    )
     return start_server(
         spec,
         data_dir=data_dir or workdir / f"{name}-data",

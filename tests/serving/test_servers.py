@@ -7,8 +7,9 @@ import warnings
 
 import pytest
 from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
-from voila.app import Voila
 
+from arms_training.serving.app import ArmsVoila
+from arms_training.serving.limits import DEFAULT_MAX_KERNELS, DEFAULT_MAX_KERNELS_PER_CLIENT
 from arms_training.serving.servers import (
     ALLOWED_MESSAGES,
     KEY_DENYLIST,
@@ -27,8 +28,10 @@ def kernel_setting(config, name: str):
 
 
 def parsed(argv: list[str]):
-    """Voila's config from ``argv`` (after ``python -m voila``), deprecations as errors."""
-    app = Voila()
+    """Voila's config from ``argv`` (after ``python -m arms_training.serving.app``), deprecations
+    as errors."""
+    assert argv[1:3] == ["-m", "arms_training.serving.app"]
+    app = ArmsVoila()
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
         app.parse_command_line(argv[3:])
@@ -51,6 +54,24 @@ def test_the_trainee_server_gets_every_safety_setting(trust):
     expected_headers = ["X-Forwarded-User"] if trust else []
     assert list(c.VoilaConfiguration.get("http_header_envs", [])) == expected_headers
     assert c.Voila.token == ""
+    assert c.ArmsVoila.max_kernels == DEFAULT_MAX_KERNELS
+    assert c.ArmsVoila.max_kernels_per_client == DEFAULT_MAX_KERNELS_PER_CLIENT
+    assert "client_address_header" not in c.ArmsVoila  # the peer address unless a proxy is named
+
+
+def test_the_kernel_limits_and_the_proxy_header_reach_voila():
+    spec = trainee_server(
+        port=9003, max_kernels=5, max_kernels_per_client=2, client_address_header="X-Real-IP"
+    )
+    c = parsed(spec.argv())
+    assert (c.ArmsVoila.max_kernels, c.ArmsVoila.max_kernels_per_client) == (5, 2)
+    assert c.ArmsVoila.client_address_header == "X-Real-IP"
+
+
+def test_a_url_prefix_reaches_voila_and_the_printed_url():
+    spec = trainee_server(port=9004, base_url="services/arms-training")
+    assert parsed(spec.argv()).Voila.base_url == "/services/arms-training/"
+    assert spec.url == "http://127.0.0.1:9004/services/arms-training/voila/render/exercise.ipynb"
 
 
 def test_the_staff_server_needs_its_token():

@@ -19,7 +19,6 @@ from arms_training.responses import Response, Trainee, new_response
 from arms_training.store import (
     CODE_ALPHABET,
     CODE_LENGTH,
-    LATEST,
     SessionError,
     Store,
     StoreError,
@@ -27,7 +26,7 @@ from arms_training.store import (
     default_url,
 )
 from arms_training.store import schema as t
-from arms_training.store.engine import make_engine
+from arms_training.store.schema import HEAD
 
 POLICE = Trainee(id="pc-1042", agency="police", role="offender manager", area="North")
 PROBATION = Trainee(id="po-77", agency="probation", role="probation officer")
@@ -355,75 +354,6 @@ def test_an_unreachable_database_raises_store_error_on_open():
         Store("postgresql+psycopg://nobody@127.0.0.1:9/arms", busy_timeout=1)
 
 
-# -- schema migrations ----------------------------------------------------------------------
-
-
-def test_a_version_1_database_is_upgraded_with_its_data(store_url, monkeypatch):
-    """Data written by a release that knew only step 1 is still there after step 2 runs."""
-    with monkeypatch.context() as old_release:
-        old_release.setattr(t, "MIGRATIONS", t.MIGRATIONS[:1])
-        old_release.setattr(t, "LATEST", 1)
-        with Store(store_url) as store:
-            assert store.schema_version() == 1
-            r = response(session_code="ABC234")
-            submit(store, r)
-            code = store.create_session(["v-harris"]).code
-        engine = make_engine(store_url)
-        assert "ix_submissions_session_submitted" not in _index_names(engine, "submissions")
-    with Store(store_url) as store:
-        assert store.schema_version() == LATEST == 2
-        assert [x.response_id for x in store.submitted_responses()] == [r.response_id]
-        assert store.get_session(code) is not None
-        with store.engine.connect() as conn:
-            steps = conn.execute(sa.select(t.schema_info.c.version)).scalars().all()
-        assert steps == [1, 2]
-    assert "ix_submissions_session_submitted" in _index_names(engine, "submissions")
-    assert "ix_drafts_session_updated" in _index_names(engine, "drafts")
-    engine.dispose()
-
-
-def _index_names(engine: sa.Engine, table: str) -> set[str]:
-    return {ix["name"] for ix in sa.inspect(engine).get_indexes(table)}
-
-
-def test_the_migration_steps_build_exactly_the_declared_tables(store):
-    inspector = sa.inspect(store.engine)
-    assert set(inspector.get_table_names()) == set(t.metadata.tables)
-    for table in t.metadata.sorted_tables:
-        assert [c["name"] for c in inspector.get_columns(table.name)] == list(table.c.keys())
-        declared = {ix.name for ix in table.indexes}
-        assert declared <= _index_names(store.engine, table.name), table.name
-
-
-def test_a_failing_step_leaves_the_previous_version(store_url, monkeypatch):
-    Store(store_url).close()
-
-    def step_3(conn):
-        """Add a half-finished table."""
-        conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
-        raise RuntimeError("step 3 failed")
-
-    with monkeypatch.context() as broken:
-        broken.setattr(t, "MIGRATIONS", [*t.MIGRATIONS, (3, step_3)])
-        broken.setattr(t, "LATEST", 3)
-        with pytest.raises(RuntimeError, match="step 3 failed"):
-            Store(store_url)
-    with Store(store_url) as store:
-        assert store.schema_version() == 2
-        assert "half_done" not in sa.inspect(store.engine).get_table_names()
-
-
-def test_a_database_from_a_newer_release_is_refused(store_url):
-    with Store(store_url) as store, store.engine.begin() as conn:
-        conn.execute(
-            t.schema_info.insert().values(
-                version=99, description="from the future", applied_at=datetime.now(UTC)
-            )
-        )
-    with pytest.raises(StoreError, match="schema version 99, newer .* upgrade arms-training"):
-        Store(store_url)
-
-
 def test_kernels_opening_a_new_database_at_once_migrate_it_once(store_url):
     errors: list[BaseException] = []
     barrier = threading.Barrier(12)
@@ -442,7 +372,9 @@ def test_kernels_opening_a_new_database_at_once_migrate_it_once(store_url):
         th.join()
     assert errors == []
     with Store(store_url) as store:
-        assert count(store, t.schema_info) == LATEST
+        assert store.schema_version() == HEAD
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
 
 
 # -- training sessions ----------------------------------------------------------------------

@@ -406,6 +406,8 @@ class CalibrationApp:
         d = self.dash
         result = d.result(progress=self._progress, summaries=True)
         bundle = CalibrationBundle.of(result, described=self.described())
+        # Staff exports of personal data go in the audit log (arms-training audit reads it).
+        self.store.record_action("export", actor="calibration dashboard", details={"responses": d.n_loaded})
         self._progress(0.5, "figures and the report")
         page = bundle.report()
         self._progress(0.8, "the XLSX workbook")
